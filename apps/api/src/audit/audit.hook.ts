@@ -1,0 +1,44 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AuditResult } from '../generated/prisma/client';
+import type { AuditService } from './audit.service';
+
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * Writes one audit event per mutating request, including those refused by the guard or by
+ * validation (which never reach an interceptor). onSend runs before the response leaves, so
+ * a client that sees the response can already read its audit event.
+ */
+export function registerAuditHook(fastify: FastifyInstance, audit: AuditService): void {
+  fastify.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    if (!MUTATING.has(request.method) || !request.url.startsWith('/api/')) return payload;
+    const context = request.audit ?? {};
+    const actor = request.actor;
+    const params = (request.params ?? {}) as Record<string, string>;
+    const body = (request.body && typeof request.body === 'object' ? request.body : {}) as Record<string, unknown>;
+    const query = (request.query ?? {}) as Record<string, unknown>;
+    await audit.record({
+      actorKind: actor ? actor.kind : context.actorId ? 'operator' : 'anonymous',
+      actorId: actor?.operatorId ?? context.actorId,
+      actorEmail: actor?.email ?? context.actorEmail,
+      action: context.action ?? `${request.method} ${request.routeOptions?.url ?? 'unknown-route'}`,
+      targetType: context.targetType,
+      targetId: context.targetId ?? params.id,
+      reason: context.reason ?? stringOrUndefined(body.reason) ?? stringOrUndefined(query.reason),
+      result: resultOf(reply.statusCode),
+      statusCode: reply.statusCode,
+      detail: context.detail ?? (Object.keys(body).length ? { body } : undefined),
+      requestId: request.id,
+    });
+    return payload;
+  });
+}
+
+function resultOf(status: number): AuditResult {
+  if (status === 401 || status === 403) return 'denied';
+  return status < 400 ? 'success' : 'failure';
+}
+
+function stringOrUndefined(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value.slice(0, 500) : undefined;
+}

@@ -1,0 +1,43 @@
+/**
+ * Every error code the API can answer with. Codes are stable: clients and scripts match
+ * on them, so rename never, add freely. docs/api/errors.md is generated from this table.
+ */
+export const ERROR_CODES = {
+  'request/invalid': { status: 400, title: 'The request is invalid' },
+  'request/malformed_json': { status: 400, title: 'The request body is not valid JSON' },
+  'request/unsupported_media_type': { status: 415, title: 'Send the body as application/json' },
+  'request/too_large': { status: 413, title: 'The request body is too large' },
+  'request/route_not_found': { status: 404, title: 'There is no such API route' },
+  'request/method_not_allowed': { status: 405, title: 'The route does not accept this method' },
+
+  'auth/unauthenticated': { status: 401, title: 'Log in or send a valid token' },
+  'auth/invalid_credentials': { status: 401, title: 'Email or password is wrong' },
+  'auth/totp_required': { status: 401, title: 'This account needs an authentication code' },
+  'auth/totp_invalid': { status: 401, title: 'The authentication code is wrong or was already used' },
+  'auth/throttled': { status: 429, title: 'Too many failed attempts; wait before trying again' },
+  'auth/forbidden': { status: 403, title: 'Your role does not allow this' },
+  'auth/wrong_password': { status: 400, title: 'The current password is wrong' },
+  'auth/totp_already_enabled': { status: 409, title: 'Two-factor authentication is already on' },
+  'auth/totp_not_enrolled': { status: 409, title: 'Start enrolment before confirming a code' },
+
+  'operator/not_found': { status: 404, title: 'No such operator' },
+  'operator/email_taken': { status: 409, title: 'An operator with this email exists' },
+  'operator/role_too_high': { status: 403, title: 'You can only grant roles up to your own' },
+  'operator/last_owner': { status: 409, title: 'Hearth must keep at least one active owner' },
+  'operator/confirmation_mismatch': { status: 400, title: 'The confirmation does not match' },
+
+  'token/not_found': { status: 404, title: 'No such API token' },
+  'token/role_too_high': { status: 403, title: 'A token cannot have a higher role than you' },
+  'token/expiry_in_past': { status: 400, title: 'The expiry must be in the future' },
+
+  'audit/not_found': { status: 404, title: 'No such audit event' },
+
+  'job/not_found': { status: 404, title: 'No such job' },
+  'job/not_retryable': { status: 409, title: 'Only failed or cancelled jobs can be retried' },
+  'job/not_cancellable': { status: 409, title: 'Only queued or running jobs can be cancelled' },
+
+  'service/unavailable': { status: 503, title: 'A service Hearth depends on is unavailable' },
+  'internal/error': { status: 500, title: 'Hearth failed unexpectedly; the log has details' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;

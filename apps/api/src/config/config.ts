@@ -1,0 +1,95 @@
+import { isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+
+const Bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+const EnvSchema = z.object({
+  DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/hearth'),
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  HEARTH_HOST: z.string().min(1).default('127.0.0.1'),
+  HEARTH_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HEARTH_DATA_DIR: z.string().min(1).default('.hearth-data'),
+  HEARTH_ADMIN_EMAIL: z.string().email().optional(),
+  HEARTH_ADMIN_PASSWORD: z.string().min(12, 'HEARTH_ADMIN_PASSWORD must be at least 12 characters').optional(),
+  /** 32 bytes, base64. Without it Hearth keeps a generated key in the data directory. */
+  HEARTH_MASTER_KEY: z.string().optional(),
+  HEARTH_SESSION_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
+  /** `embedded` runs the job worker inside the API process (the quick start); `off` for separate workers. */
+  HEARTH_WORKER: z.enum(['embedded', 'off']).default('embedded'),
+  HEARTH_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** Namespaces Redis keys, so several consoles (or test runs) can share one Redis. */
+  HEARTH_REDIS_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]+$/).default('hearth'),
+  HEARTH_LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
+  HEARTH_LOG_FORMAT: z.enum(['json', 'text']).default('json'),
+  /** Set when Hearth is served over HTTPS (directly or behind a proxy) so cookies get `Secure`. */
+  HEARTH_SECURE_COOKIES: Bool.default(false),
+  /** Trust X-Forwarded-For from a reverse proxy on these addresses (comma separated); empty trusts none. */
+  HEARTH_TRUSTED_PROXIES: z.string().default(''),
+  /** Allow scraping /metrics without a token (e.g. a Prometheus on the same host). */
+  HEARTH_METRICS_PUBLIC: Bool.default(false),
+  HEARTH_WEB_DIR: z.string().optional(),
+});
+
+export interface HearthConfig {
+  databaseUrl: string;
+  redisUrl: string;
+  host: string;
+  port: number;
+  dataDir: string;
+  admin?: { email: string; password?: string };
+  masterKey?: string;
+  sessionTtlMs: number;
+  worker: 'embedded' | 'off';
+  workerConcurrency: number;
+  redisPrefix: string;
+  logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+  logFormat: 'json' | 'text';
+  secureCookies: boolean;
+  trustedProxies: string[];
+  metricsPublic: boolean;
+  webDir: string;
+  version: string;
+}
+
+export class ConfigError extends Error {}
+
+/** Parses the environment once, at start-up; every problem is reported together. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): HearthConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  if (e.HEARTH_ADMIN_PASSWORD && !e.HEARTH_ADMIN_EMAIL) {
+    throw new ConfigError('Invalid configuration:\n  HEARTH_ADMIN_PASSWORD is set but HEARTH_ADMIN_EMAIL is not');
+  }
+  const dataDir = isAbsolute(e.HEARTH_DATA_DIR) ? e.HEARTH_DATA_DIR : resolve(e.HEARTH_DATA_DIR);
+  return {
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    host: e.HEARTH_HOST,
+    port: e.HEARTH_PORT,
+    dataDir,
+    admin: e.HEARTH_ADMIN_EMAIL
+      ? { email: e.HEARTH_ADMIN_EMAIL.trim().toLowerCase(), password: e.HEARTH_ADMIN_PASSWORD }
+      : undefined,
+    masterKey: e.HEARTH_MASTER_KEY,
+    sessionTtlMs: e.HEARTH_SESSION_TTL_HOURS * 3600_000,
+    worker: e.HEARTH_WORKER,
+    workerConcurrency: e.HEARTH_WORKER_CONCURRENCY,
+    redisPrefix: e.HEARTH_REDIS_PREFIX,
+    logLevel: e.HEARTH_LOG_LEVEL,
+    logFormat: e.HEARTH_LOG_FORMAT,
+    secureCookies: e.HEARTH_SECURE_COOKIES,
+    trustedProxies: e.HEARTH_TRUSTED_PROXIES.split(',').map((s) => s.trim()).filter(Boolean),
+    metricsPublic: e.HEARTH_METRICS_PUBLIC,
+    webDir: e.HEARTH_WEB_DIR ?? resolve(__dirname, '../../../web/dist'),
+    version: readVersion(),
+  };
+}
+
+function readVersion(): string {
+  // package.json sits two levels above dist/config/ and src/config/ alike.
+  return (require('../../package.json') as { version: string }).version;
+}

@@ -1,0 +1,44 @@
+import { Controller, Get, Inject, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { Health } from '@hearth/contracts';
+import { CONFIG } from '../config/config.module';
+import type { HearthConfig } from '../config/config';
+import { Doc, Public } from '../common/route-meta';
+import { PrismaService } from '../database/prisma.service';
+import { RedisService } from '../redis/redis.service';
+
+const PROBE_TIMEOUT_MS = 2_000;
+
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly redis: RedisService,
+    @Inject(CONFIG) private readonly config: HearthConfig,
+  ) {}
+
+  @Get()
+  @Public()
+  @Doc('Liveness and dependencies; 503 when PostgreSQL or Redis is down', Health)
+  async health(@Res({ passthrough: true }) reply: FastifyReply): Promise<Health> {
+    const [db, redis] = await Promise.all([
+      probe(() => this.prisma.$queryRaw`SELECT 1`),
+      probe(() => this.redis.client.ping()),
+    ]);
+    const healthy = db && redis;
+    void reply.status(healthy ? 200 : 503);
+    return { status: healthy ? 'ok' : 'degraded', db: db ? 'ok' : 'down', redis: redis ? 'ok' : 'down', version: this.config.version };
+  }
+}
+
+async function probe(check: () => Promise<unknown>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), PROBE_TIMEOUT_MS)));
+  try {
+    return await Promise.race([check().then(() => true), timeout]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}

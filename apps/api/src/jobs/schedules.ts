@@ -1,0 +1,4 @@
+import type { JobName } from './job-types';
+
+/** Recurring console jobs, kept by BullMQ job schedulers (idempotent upserts at worker start). */
+export const SCHEDULES: { name: JobName; everyMs: number }[] = [{ name: 'console.prune', everyMs: 60 * 60_000 }];

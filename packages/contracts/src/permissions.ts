@@ -1,0 +1,22 @@
+import { type Role, roleAtLeast } from './roles.js';
+
+/**
+ * Every route declares one of these. The minimum role is kept here, in one place,
+ * so the API enforces and the web UI hides with the same table.
+ */
+export const PERMISSIONS = {
+  /** Own account: profile, password, second factor, own API tokens. */
+  'account.self': 'viewer',
+  'console.read': 'viewer',
+  'jobs.read': 'viewer',
+  'jobs.manage': 'admin',
+  'audit.read': 'admin',
+  'operators.read': 'admin',
+  'operators.manage': 'admin',
+} as const satisfies Record<string, Role>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+export function can(role: Role, permission: Permission): boolean {
+  return roleAtLeast(role, PERMISSIONS[permission]);
+}
