@@ -28,4 +28,6 @@ export const Email = z.string().trim().toLowerCase().email().max(254);
 /** Long enough to resist guessing; no composition rules (NIST SP 800-63B). */
 export const NewPassword = z.string().min(12, 'must be at least 12 characters').max(1024);
 export const Uuid = z.string().uuid();
+/** Path parameters of routes addressed by id (`/things/:id`). */
+export const IdParams = z.object({ id: Uuid });
 export const IsoDate = z.iso.datetime({ offset: true });

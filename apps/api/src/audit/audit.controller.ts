@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { AuditEvent, AuditListQuery, Uuid } from '@hearth/contracts';
+import { AuditEvent, AuditListQuery, IdParams } from '@hearth/contracts';
 import { z } from 'zod';
 import { Doc, RequirePermission, ValidParams, ValidQuery } from '../common/route-meta';
 import { AuditService } from './audit.service';
@@ -17,7 +17,7 @@ export class AuditController {
 
   @Get(':id')
   @Doc('One audit event', AuditEvent)
-  get(@ValidParams(z.object({ id: Uuid })) params: { id: string }) {
+  get(@ValidParams(IdParams) params: { id: string }) {
     return this.audit.get(params.id);
   }
 }

@@ -3,6 +3,7 @@ import type { Me } from '@hearth/contracts';
 import { HearthError } from '../common/hearth-error';
 import { hashPassword, verifyPassword } from '../crypto/passwords';
 import { PrismaService } from '../database/prisma.service';
+import { toOperator } from '../operators/operators.service';
 import type { Actor } from './actor';
 import { SessionsService } from './sessions.service';
 
@@ -15,15 +16,9 @@ export class AccountService {
   ) {}
 
   async me(actor: Actor): Promise<Me> {
-    const operator = await this.prisma.operator.findUniqueOrThrow({ where: { id: actor.operatorId } });
-    return {
-      id: operator.id,
-      email: operator.email,
-      role: actor.role,
-      displayName: operator.displayName,
-      totpEnabled: operator.totpEnabledAt !== null,
-      via: actor.kind === 'token' ? 'token' : 'session',
-    };
+    const { id, email, displayName, totpEnabled } = toOperator(await this.prisma.operator.findUniqueOrThrow({ where: { id: actor.operatorId } }));
+    // The role in effect for this request: a token's role may be below its operator's.
+    return { id, email, role: actor.role, displayName, totpEnabled, via: actor.kind === 'token' ? 'token' : 'session' };
   }
 
   async changePassword(actor: Actor, currentPassword: string, newPassword: string): Promise<void> {

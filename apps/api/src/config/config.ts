@@ -1,4 +1,5 @@
-import { isAbsolute, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 
 const Bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -90,6 +91,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HearthConfig {
 }
 
 function readVersion(): string {
-  // package.json sits two levels above dist/config/ and src/config/ alike.
-  return (require('../../package.json') as { version: string }).version;
+  // The nearest package.json upwards: dist/config/, src/config/ and the test build's dist-test/src/config/ differ in depth.
+  for (let dir = __dirname; dirname(dir) !== dir; dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+  }
+  throw new Error(`No package.json above ${__dirname}`);
 }

@@ -1,12 +1,10 @@
 import { Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { Job, JobAccepted, JobListQuery, Uuid } from '@hearth/contracts';
+import { Job, JobAccepted, JobListQuery, IdParams } from '@hearth/contracts';
 import type { Actor } from '../auth/actor';
 import { Audit, Doc, RequirePermission, ValidParams, ValidQuery } from '../common/route-meta';
 import { JobsService } from './jobs.service';
-
-const IdParams = z.object({ id: Uuid });
 
 @Controller('jobs')
 export class JobsController {

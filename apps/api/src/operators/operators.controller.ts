@@ -1,12 +1,10 @@
 import { Controller, Delete, Get, HttpCode, Patch, Post, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { CreateOperatorRequest, DeleteOperatorQuery, Operator, OperatorListQuery, UpdateOperatorRequest, Uuid } from '@hearth/contracts';
+import { CreateOperatorRequest, DeleteOperatorQuery, Operator, OperatorListQuery, UpdateOperatorRequest, IdParams } from '@hearth/contracts';
 import type { Actor } from '../auth/actor';
 import { Audit, Doc, RequirePermission, ValidBody, ValidParams, ValidQuery } from '../common/route-meta';
 import { OperatorsService } from './operators.service';
-
-const IdParams = z.object({ id: Uuid });
 
 @Controller('operators')
 export class OperatorsController {

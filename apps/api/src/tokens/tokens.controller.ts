@@ -1,7 +1,7 @@
 import { Controller, Delete, Get, HttpCode, Post, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { ApiToken, CreateTokenRequest, CreateTokenResponse, TokenListQuery, Uuid } from '@hearth/contracts';
+import { ApiToken, CreateTokenRequest, CreateTokenResponse, TokenListQuery, IdParams } from '@hearth/contracts';
 import type { Actor } from '../auth/actor';
 import { Audit, Doc, RequirePermission, ValidBody, ValidParams, ValidQuery } from '../common/route-meta';
 import { TokensService } from './tokens.service';
@@ -31,7 +31,7 @@ export class TokensController {
   @HttpCode(204)
   @Audit('token.revoke', 'api-token')
   @Doc('Revoke one of your tokens')
-  async revoke(@ValidParams(z.object({ id: Uuid })) params: { id: string }, @Req() request: FastifyRequest) {
+  async revoke(@ValidParams(IdParams) params: { id: string }, @Req() request: FastifyRequest) {
     const revoked = await this.tokens.revoke((request.actor as Actor).operatorId, params.id);
     request.audit = { ...request.audit, detail: { name: revoked.name } };
   }
