@@ -1,0 +1,43 @@
+import { lazy } from 'react';
+import { Admin, CustomRoutes, Resource, memoryStore } from 'react-admin';
+import { Route } from 'react-router';
+import audit from './audit';
+import { authProvider } from './authProvider';
+import { dataProvider } from './dataProvider';
+import { i18nProvider } from './i18n/i18nProvider';
+import jobs from './jobs';
+import { HearthLayout } from './layout/HearthLayout';
+import { LoginPage } from './login/LoginPage';
+import operators from './operators';
+import tokens from './tokens';
+
+const Dashboard = lazy(() => import('./dashboard/Dashboard'));
+const AccountPage = lazy(() => import('./account/AccountPage'));
+
+// UI preferences live in memory only, so this console leaves nothing in the browser's storage.
+const store = memoryStore();
+
+export function App() {
+  return (
+    <Admin
+      title="Hearth"
+      dataProvider={dataProvider}
+      authProvider={authProvider}
+      i18nProvider={i18nProvider}
+      store={store}
+      layout={HearthLayout}
+      loginPage={LoginPage}
+      dashboard={Dashboard}
+      requireAuth
+      disableTelemetry
+    >
+      <Resource name="operators" {...operators} />
+      <Resource name="tokens" {...tokens} />
+      <Resource name="audit-events" {...audit} />
+      <Resource name="jobs" {...jobs} />
+      <CustomRoutes>
+        <Route path="/account" element={<AccountPage />} />
+      </CustomRoutes>
+    </Admin>
+  );
+}

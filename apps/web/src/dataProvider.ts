@@ -1,0 +1,113 @@
+import type {
+  CreateParams,
+  DataProvider,
+  DeleteParams,
+  GetListParams,
+  GetOneParams,
+  Identifier,
+  RaRecord,
+  UpdateParams,
+} from 'react-admin';
+import type { Health, ListResponse, TotpConfirmResponse, TotpEnrolment } from '@hearth/contracts';
+import { api } from './api/http';
+
+interface ResourceRoute {
+  path: string;
+  /** Fields a create sends; empty ones are left out so the API applies its defaults. */
+  creatable?: readonly string[];
+  /** Fields an update may send; only changed ones are sent, because the API rejects unknown keys. */
+  editable?: readonly string[];
+}
+
+const RESOURCES = {
+  operators: {
+    path: '/operators',
+    creatable: ['email', 'password', 'role', 'displayName'],
+    editable: ['role', 'displayName', 'disabled', 'password'],
+  },
+  tokens: { path: '/tokens', creatable: ['name', 'role', 'expiresAt'] },
+  'audit-events': { path: '/audit-events' },
+  jobs: { path: '/jobs' },
+} as const satisfies Record<string, ResourceRoute>;
+
+export type ResourceName = keyof typeof RESOURCES;
+
+export interface JobAccepted {
+  jobId: string;
+}
+
+function route(resource: string): ResourceRoute {
+  if (!(resource in RESOURCES)) throw new Error(`Hearth has no resource "${resource}"`);
+  return RESOURCES[resource as ResourceName];
+}
+
+function recordPath(resource: string, id: Identifier): string {
+  return `${route(resource).path}/${encodeURIComponent(String(id))}`;
+}
+
+function createBody(fields: readonly string[] = [], data: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(fields.filter((f) => data[f] != null).map((f) => [f, data[f]]));
+}
+
+/** A field cleared in the form is sent as null only if it had a value (so an empty new password stays unset). */
+function updateBody(fields: readonly string[] = [], data: Record<string, unknown>, previous: Record<string, unknown>) {
+  const changed = fields.filter((f) => data[f] !== undefined && data[f] !== previous[f]);
+  return Object.fromEntries(changed.filter((f) => data[f] != null || previous[f] != null).map((f) => [f, data[f]]));
+}
+
+function unsupported(method: string): never {
+  throw new Error(`The Hearth API has no bulk or reference call behind ${method}`);
+}
+
+const crud: DataProvider = {
+  async getList<R extends RaRecord>(resource: string, { pagination, sort, filter, signal }: GetListParams) {
+    const { data, total } = await api<ListResponse<R>>(route(resource).path, {
+      query: { page: pagination?.page, perPage: pagination?.perPage, sort: sort?.field, order: sort?.order, ...filter },
+      signal,
+    });
+    return { data, total };
+  },
+  async getOne<R extends RaRecord>(resource: string, { id, signal }: GetOneParams<R>) {
+    return { data: await api<R>(recordPath(resource, id), { signal }) };
+  },
+  async create<R, Created extends RaRecord = R & { id: Identifier }>(resource: string, { data }: CreateParams) {
+    const created = await api<Created>(route(resource).path, {
+      method: 'POST',
+      body: createBody(route(resource).creatable, data),
+    });
+    return { data: created };
+  },
+  async update<R extends RaRecord>(resource: string, { id, data, previousData }: UpdateParams) {
+    const updated = await api<R>(recordPath(resource, id), {
+      method: 'PATCH',
+      body: updateBody(route(resource).editable, data, previousData),
+    });
+    return { data: updated };
+  },
+  async delete<R extends RaRecord>(resource: string, { id, previousData, meta }: DeleteParams<R>) {
+    await api(recordPath(resource, id), { method: 'DELETE', query: meta });
+    return { data: previousData ?? ({ id } as R) };
+  },
+  getMany: () => unsupported('getMany'),
+  getManyReference: () => unsupported('getManyReference'),
+  updateMany: () => unsupported('updateMany'),
+  deleteMany: () => unsupported('deleteMany'),
+  supportAbortSignal: true,
+};
+
+/** Actions beyond CRUD. Like the CRUD methods they throw react-admin's HttpError on failure. */
+const actions = {
+  retryJob: (id: Identifier) => api<JobAccepted>(`${recordPath('jobs', id)}/retry`, { method: 'POST' }),
+  cancelJob: (id: Identifier) => api<JobAccepted>(`${recordPath('jobs', id)}/cancel`, { method: 'POST' }),
+  pruneNow: () => api<JobAccepted>('/maintenance/prune', { method: 'POST' }),
+  getHealth: () => api<Health>('/health', { acceptStatuses: [503] }),
+  changePassword: (body: { currentPassword: string; newPassword: string }) =>
+    api<void>('/auth/password', { method: 'POST', body }),
+  enrolTotp: () => api<TotpEnrolment>('/auth/totp/enrol', { method: 'POST' }),
+  confirmTotp: (code: string) => api<TotpConfirmResponse>('/auth/totp/confirm', { method: 'POST', body: { code } }),
+  disableTotp: (password: string) => api<void>('/auth/totp/disable', { method: 'POST', body: { password } }),
+};
+
+export type HearthDataProvider = DataProvider & typeof actions;
+
+export const dataProvider: HearthDataProvider = { ...crud, ...actions };
