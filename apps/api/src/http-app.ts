@@ -23,11 +23,13 @@ export async function createHttpApp(config: HearthConfig): Promise<NestFastifyAp
     // Request ids make log lines and audit events of one request easy to join.
     genReqId: () => crypto.randomUUID(),
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forApi(config), adapter, { logger: createLogger(config), bufferLogs: true });
+  // bodyParser off: Nest would add form and text parsers, and the API speaks JSON only (415 otherwise).
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forApi(config), adapter, { logger: createLogger(config), bufferLogs: true, bodyParser: false });
   app.setGlobalPrefix(API_PREFIX, { exclude: UNPREFIXED_CONTROLLERS });
   app.useGlobalFilters(new ProblemFilter());
   app.enableShutdownHooks();
   const fastify = app.getHttpAdapter().getInstance();
+  fastify.removeContentTypeParser('text/plain');
   await fastify.register(fastifyCookie);
   registerSecurityHeaders(fastify);
   registerAuditHook(fastify, app.get(AuditService));

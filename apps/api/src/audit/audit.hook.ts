@@ -11,21 +11,23 @@ const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  */
 export function registerAuditHook(fastify: FastifyInstance, audit: AuditService): void {
   fastify.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
-    if (!MUTATING.has(request.method) || !request.url.startsWith('/api/')) return payload;
+    // Requests to routes that don't exist are no actions; recording them would let anyone flood the log.
+    if (!MUTATING.has(request.method) || !request.url.startsWith('/api/') || !request.routeOptions?.url) return payload;
     const context = request.audit ?? {};
     const actor = request.actor;
     const params = (request.params ?? {}) as Record<string, string>;
-    const body = (request.body && typeof request.body === 'object' ? request.body : {}) as Record<string, unknown>;
+    // Only objects: redaction works by field name, and an array's items have none.
+    const body = (request.body && typeof request.body === 'object' && !Array.isArray(request.body) ? request.body : {}) as Record<string, unknown>;
     const query = (request.query ?? {}) as Record<string, unknown>;
     await audit.record({
       actorKind: actor ? actor.kind : context.actorId ? 'operator' : 'anonymous',
       actorId: actor?.operatorId ?? context.actorId,
       actorEmail: actor?.email ?? context.actorEmail,
-      action: context.action ?? `${request.method} ${request.routeOptions?.url ?? 'unknown-route'}`,
+      action: context.action ?? `${request.method} ${request.routeOptions.url}`,
       targetType: context.targetType,
       targetId: context.targetId ?? params.id,
       reason: context.reason ?? stringOrUndefined(body.reason) ?? stringOrUndefined(query.reason),
-      result: resultOf(reply.statusCode),
+      result: resultOf(reply.statusCode, context.deniedByGuard),
       statusCode: reply.statusCode,
       detail: context.detail ?? (Object.keys(body).length ? { body } : undefined),
       requestId: request.id,
@@ -34,8 +36,9 @@ export function registerAuditHook(fastify: FastifyInstance, audit: AuditService)
   });
 }
 
-function resultOf(status: number): AuditResult {
-  if (status === 401 || status === 403) return 'denied';
+function resultOf(status: number, deniedByGuard = false): AuditResult {
+  // Refused by the guard, or by a service's own permission check (403); a failed login stays a failure.
+  if (deniedByGuard || status === 403) return 'denied';
   return status < 400 ? 'success' : 'failure';
 }
 

@@ -21,6 +21,8 @@ export interface AuditContext {
   /** Set by login, where the actor is known only after the credentials were checked. */
   actorEmail?: string;
   actorId?: string;
+  /** Set by the auth guard when it refuses the request (a wrong password at login is a failure, not a refusal). */
+  deniedByGuard?: boolean;
 }
 
 declare module 'fastify' {

@@ -32,10 +32,12 @@ export class AuthGuard implements CanActivate {
     if (publicWhen && this.config[publicWhen]) return true;
     const permission = this.reflector.getAllAndOverride<Permission | undefined>(PERMISSION_KEY, targets);
     if (!request.actor) {
+      request.audit = { ...request.audit, deniedByGuard: true };
       throw new HearthError('auth/unauthenticated', credential ? 'The session or token is expired, revoked or unknown' : undefined);
     }
     // Routes without a declaration are refused at start-up; this is the belt to those braces.
     if (!permission || !can(request.actor.role, permission)) {
+      request.audit = { ...request.audit, deniedByGuard: true };
       throw new HearthError('auth/forbidden', `This needs the ${permission ?? 'unknown'} permission, which the ${request.actor.role} role does not have`);
     }
     return true;

@@ -22,7 +22,10 @@ export class LoginThrottleService {
     const [accountTtl, ipTtl] = await Promise.all([
       this.redis.client.pttl(this.blockKey('acct', email)),
       this.redis.client.pttl(this.blockKey('ip', ip)),
-    ]);
+    ]).catch(() => {
+      // Without the counters, guesses could not be slowed down: refuse logins until Redis is back.
+      throw new HearthError('service/unavailable', 'Logging in is unavailable while Redis is unreachable');
+    });
     const waitMs = Math.max(accountTtl, ipTtl);
     if (waitMs > 0) {
       const seconds = Math.ceil(waitMs / 1000);

@@ -6,7 +6,9 @@ export const REDACTED = '[redacted]';
 
 /** A copy of `value` with every secret-named field replaced; depth-limited for safety. */
 export function redactSecrets(value: unknown, depth = 0): unknown {
-  if (depth > 6 || value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object') return value;
+  // Deeper than anything Hearth sends: drop it rather than keep a secret nobody looked at.
+  if (depth > 6) return REDACTED;
   if (Array.isArray(value)) return value.map((v) => redactSecrets(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [field, v] of Object.entries(value)) {

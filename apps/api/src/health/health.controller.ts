@@ -6,6 +6,7 @@ import type { HearthConfig } from '../config/config';
 import { Doc, Public } from '../common/route-meta';
 import { PrismaService } from '../database/prisma.service';
 import { RedisService } from '../redis/redis.service';
+import { withTimeout } from '../common/with-timeout';
 
 const PROBE_TIMEOUT_MS = 2_000;
 
@@ -31,14 +32,9 @@ export class HealthController {
   }
 }
 
-async function probe(check: () => Promise<unknown>): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), PROBE_TIMEOUT_MS)));
-  try {
-    return await Promise.race([check().then(() => true), timeout]);
-  } catch {
-    return false;
-  } finally {
-    clearTimeout(timer);
-  }
+function probe(check: () => Promise<unknown>): Promise<boolean> {
+  return withTimeout(check(), PROBE_TIMEOUT_MS, 'probe').then(
+    () => true,
+    () => false,
+  );
 }

@@ -2,6 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { PrismaService } from '../database/prisma.service';
 import { JobQueue } from '../jobs/job-queue';
+import { withTimeout } from '../common/with-timeout';
+
+// A scrape must answer while Redis is down (that is when it matters); BullMQ would wait for it.
+const QUEUE_COUNT_TIMEOUT_MS = 2_000;
 
 /** Prometheus metrics: HTTP traffic, job runs by status, queue depth, and the process itself. */
 @Injectable()
@@ -37,8 +41,10 @@ export class MetricsService {
       labelNames: ['state'],
       registers: [this.registry],
       async collect() {
-        const counts = await jobQueue.queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
-        for (const [state, count] of Object.entries(counts)) this.set({ state }, count);
+        const counts = await withTimeout(jobQueue.queue.getJobCounts('waiting', 'active', 'delayed', 'failed'), QUEUE_COUNT_TIMEOUT_MS, 'queue counts').catch(() => undefined);
+        // Unknown rather than stale while Redis is unreachable.
+        this.reset();
+        for (const [state, count] of Object.entries(counts ?? {})) this.set({ state }, count);
       },
     });
   }

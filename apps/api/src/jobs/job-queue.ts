@@ -1,9 +1,13 @@
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { type ConnectionOptions, Queue } from 'bullmq';
 import { CONFIG } from '../config/config.module';
 import type { HearthConfig } from '../config/config';
+import { withTimeout } from '../common/with-timeout';
 
 export const QUEUE_NAME = 'jobs';
+// BullMQ waits for Redis to come back (its blocking commands need that); a request enqueueing
+// a job must not hang meanwhile, so adding gives up after this and the API answers 503.
+const ADD_TIMEOUT_MS = 5_000;
 
 /**
  * Options (not a client) so BullMQ opens and closes its own connections, with retries left
@@ -25,6 +29,7 @@ export function bullConnection(config: HearthConfig): ConnectionOptions {
 /** The transport of jobs; their record of truth is JobRecords in PostgreSQL. */
 @Injectable()
 export class JobQueue implements OnModuleDestroy {
+  private readonly logger = new Logger('Jobs');
   readonly queue: Queue;
 
   constructor(@Inject(CONFIG) config: HearthConfig) {
@@ -33,11 +38,13 @@ export class JobQueue implements OnModuleDestroy {
       prefix: config.redisPrefix,
       defaultJobOptions: { attempts: 1, removeOnComplete: { count: 1000 }, removeOnFail: { count: 5000 } },
     });
+    // Without a listener BullMQ prints each connection error, stack and all, outside the structured log.
+    this.queue.on('error', (error) => this.logger.error({ msg: 'queue error', error: error.message }));
   }
 
   async add(name: string, runId: string, data: object): Promise<void> {
     // The run id doubles as BullMQ's job id, so a retried enqueue never makes a duplicate.
-    await this.queue.add(name, { ...data, runId }, { jobId: runId });
+    await withTimeout(this.queue.add(name, { ...data, runId }, { jobId: runId }), ADD_TIMEOUT_MS, 'Redis did not accept the job in time');
   }
 
   async remove(runId: string): Promise<boolean> {

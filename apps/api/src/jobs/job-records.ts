@@ -58,7 +58,8 @@ export class JobRecords {
   }
 
   async succeed(id: string, result?: Prisma.InputJsonValue): Promise<void> {
-    await this.prisma.jobRun.update({ where: { id }, data: { status: 'succeeded', progress: 100, result, finishedAt: new Date(), error: null } });
+    // Only a run still running: a run the sweep already failed stays failed, however late its worker finishes.
+    await this.prisma.jobRun.updateMany({ where: { id, status: 'running' }, data: { status: 'succeeded', progress: 100, result, finishedAt: new Date(), error: null } });
   }
 
   async fail(id: string, error: string): Promise<void> {

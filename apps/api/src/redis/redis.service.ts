@@ -1,11 +1,14 @@
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { CONFIG } from '../config/config.module';
 import type { HearthConfig } from '../config/config';
 
+// How long start-up waits for the first connection before serving requests anyway.
+const FIRST_CONNECT_WAIT_MS = 3_000;
+
 /** One shared connection for commands; BullMQ opens its own (it needs blocking connections). */
 @Injectable()
-export class RedisService implements OnModuleDestroy {
+export class RedisService implements OnModuleInit, OnModuleDestroy {
   readonly client: Redis;
   readonly prefix: string;
 
@@ -14,6 +17,23 @@ export class RedisService implements OnModuleDestroy {
     this.client = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: false, lazyConnect: false });
     // Errors surface through commands and /api/health; without a listener ioredis would print each retry.
     this.client.on('error', () => undefined);
+  }
+
+  /**
+   * Without the offline queue, commands sent before the connection is up fail at once: wait for
+   * it so the first requests after start-up (e.g. a login) don't answer 500. If Redis is down,
+   * start anyway; /api/health reports it.
+   */
+  async onModuleInit(): Promise<void> {
+    if (this.client.status === 'ready') return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, FIRST_CONNECT_WAIT_MS);
+      this.client.once('ready', done);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
   }
 
   key(...parts: string[]): string {

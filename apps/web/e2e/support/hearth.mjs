@@ -1,0 +1,206 @@
+// Shared set-up of the browser end-to-end tests: a real Hearth (the compiled API serving the
+// built web UI) on a fresh database, and Debian's Chromium driven through playwright-core.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before } from 'node:test';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const WEB_DIR = fileURLToPath(new URL('../../', import.meta.url));
+const REPO_DIR = fileURLToPath(new URL('../../../../', import.meta.url));
+const API_DIR = join(REPO_DIR, 'apps/api');
+
+// The compiled API is CommonJS; its own dependencies (ioredis, @hearth/db) are resolved from it.
+const requireFromApi = createRequire(join(API_DIR, 'package.json'));
+requireFromApi('reflect-metadata');
+const { loadConfig } = requireFromApi('./dist/config/config.js');
+const { createHttpApp } = requireFromApi('./dist/http-app.js');
+const { ensureFirstOwner } = requireFromApi('./dist/bootstrap/first-owner.js');
+const { totpCode } = requireFromApi('./dist/crypto/totp.js');
+const { Redis } = requireFromApi('ioredis');
+const { deployMigrations, dropDatabase } = await import(pathToFileURL(requireFromApi.resolve('@hearth/db')).href);
+
+export { totpCode };
+
+const DATABASE_SERVER = process.env.HEARTH_TEST_DATABASE_URL ?? 'postgresql://root@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.HEARTH_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Where every run leaves its screenshots; with HEARTH_UPDATE_SCREENSHOTS=1 they also replace docs/images. */
+export const SCREENSHOT_DIR = process.env.HEARTH_SCREENSHOT_DIR ?? join(tmpdir(), 'hearth-e2e-screenshots');
+const DOCS_IMAGES = join(REPO_DIR, 'docs/images');
+const UPDATE_DOCS = process.env.HEARTH_UPDATE_SCREENSHOTS === '1';
+
+/** How long one expectation may take before it fails (the UI answers in well under a second). */
+export const UI_TIMEOUT_MS = 10_000;
+/** Starting Hearth (migrations included) and Chromium, or tearing them down. */
+const SETUP_TIMEOUT_MS = 60_000;
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/**
+ * One per test file, called at its top level: before the tests it starts Hearth over a new
+ * database with `owner` as the first owner and launches Chromium; after them it closes both,
+ * drops the database and deletes the file's Redis keys. (It registers the file's only
+ * before/after hooks, because Node 20 runs several top-level hooks concurrently.)
+ */
+export function useHearth({ owner }) {
+  const suffix = `${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+  const databaseUrl = Object.assign(new URL(DATABASE_SERVER), { pathname: `/hearth_e2e_${suffix}` }).toString();
+  const redisPrefix = `hearth_e2e_${suffix}`;
+  const hearth = { baseUrl: '', browser: undefined, app: undefined, dataDir: '' };
+
+  before(async () => {
+    hearth.dataDir = await mkdtemp(join(tmpdir(), 'hearth-e2e-'));
+    await deployMigrations({ databaseUrl });
+    const config = loadConfig({
+      DATABASE_URL: databaseUrl,
+      REDIS_URL,
+      HEARTH_DATA_DIR: hearth.dataDir,
+      HEARTH_REDIS_PREFIX: redisPrefix,
+      HEARTH_WORKER: 'embedded',
+      HEARTH_LOG_LEVEL: 'warn',
+      HEARTH_ADMIN_EMAIL: owner.email,
+      HEARTH_ADMIN_PASSWORD: owner.password,
+      HEARTH_WEB_DIR: join(WEB_DIR, 'dist'),
+    });
+    hearth.app = await createHttpApp(config);
+    await ensureFirstOwner(hearth.app, config, () => undefined);
+    await hearth.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = hearth.app.getHttpServer().address();
+    hearth.baseUrl = `http://127.0.0.1:${port}`;
+    hearth.browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, timeout: SETUP_TIMEOUT_MS });
+  }, { timeout: SETUP_TIMEOUT_MS });
+
+  after(async () => {
+    const steps = [
+      ['closing Chromium', () => hearth.browser?.close()],
+      ['closing Hearth', () => hearth.app?.close()],
+      ['dropping the database', () => dropDatabase(databaseUrl)],
+      ['cleaning Redis', () => deleteRedisKeys(redisPrefix)],
+      ['removing the data directory', () => hearth.dataDir && rm(hearth.dataDir, { recursive: true, force: true })],
+    ];
+    for (const [what, step] of steps) {
+      await Promise.resolve()
+        .then(step)
+        .catch((error) => console.error(`${what}: ${error.message}`));
+    }
+  }, { timeout: SETUP_TIMEOUT_MS });
+
+  return hearth;
+}
+
+/**
+ * A fresh browser context (its own cookies and storage, like a new private window) and a page
+ * in it. Fixed size, locale and time zone keep the screenshots comparable between runs.
+ */
+export async function newPage(hearth) {
+  const context = await hearth.browser.newContext({
+    baseURL: hearth.baseUrl,
+    viewport: { width: 1280, height: 800 },
+    locale: 'en-GB',
+    timezoneId: 'UTC',
+    colorScheme: 'light',
+  });
+  context.setDefaultTimeout(UI_TIMEOUT_MS);
+  context.setDefaultNavigationTimeout(UI_TIMEOUT_MS);
+  // Only the Hearth under test may be contacted; anything else would be a bug (or a leak).
+  await context.route(/^(?!http:\/\/127\.0\.0\.1:\d+\/)/, (route) => route.abort('blockedbyclient'));
+  const problems = [];
+  await context.exposeFunction('hearthE2eCspViolation', (violation) => problems.push(`CSP violation: ${violation}`));
+  await context.addInitScript(() =>
+    document.addEventListener('securitypolicyviolation', (event) =>
+      window.hearthE2eCspViolation(`${event.violatedDirective} ${event.blockedURI} (${event.sourceFile}:${event.lineNumber})`),
+    ),
+  );
+  const page = await context.newPage();
+  page.on('pageerror', (error) => problems.push(`uncaught ${error.name}: ${error.message}`));
+  pageProblems.set(page, problems);
+  return { context, page };
+}
+
+const pageProblems = new WeakMap();
+
+/** Fails if the page threw an uncaught error or the browser refused something under the CSP. */
+export function assertNoPageProblems(page) {
+  const problems = pageProblems.get(page) ?? [];
+  assert.deepEqual(problems, [], 'the page ran without uncaught errors or CSP violations');
+}
+
+/** Fills in and sends the login page's first step, as a person would; callers wait for what follows. */
+export async function signIn(page, { email, password }) {
+  await page.goto('/#/login');
+  await page.getByLabel('Email').fill(email);
+  await page.getByRole('textbox', { name: 'Password', exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** Waits until the app bar's user menu names the signed-in operator (their name, else their email). */
+export async function signedInAs(page, shownName) {
+  const userMenu = page.getByRole('banner').getByRole('button', { name: 'Profile' });
+  await userMenu.filter({ hasText: shownName }).waitFor();
+  return (await userMenu.innerText()).trim();
+}
+
+/** Signs out through the user menu in the app bar. */
+export async function signOut(page) {
+  await page.getByRole('button', { name: 'Profile' }).click();
+  await page.getByRole('menuitem', { name: 'Logout' }).click();
+  await page.getByRole('heading', { name: 'Sign in to Hearth' }).waitFor();
+}
+
+/**
+ * Saves a screenshot once nothing is loading any more (callers first wait for what the picture
+ * should show). Always into SCREENSHOT_DIR; into docs/images too when HEARTH_UPDATE_SCREENSHOTS=1.
+ * `fullPage` takes the whole scrollable page instead of the window.
+ */
+export async function screenshot(page, name, { fullPage = false } = {}) {
+  // react-admin's loading indicator (any query or mutation under way) is the app bar's only
+  // progress bar; job pages have progress bars of their own.
+  await page.getByRole('banner').getByRole('progressbar').waitFor({ state: 'hidden', timeout: UI_TIMEOUT_MS });
+  // No hover effect wherever the last click left the pointer.
+  await page.mouse.move(0, 0);
+  // From the top, so the app bar (which slides away while scrolling) is where a reader expects it.
+  if (fullPage) await page.evaluate(() => window.scrollTo(0, 0));
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  const file = join(SCREENSHOT_DIR, `${name}.png`);
+  await page.screenshot({ path: file, fullPage, animations: 'disabled', caret: 'hide' });
+  if (UPDATE_DOCS) {
+    await mkdir(DOCS_IMAGES, { recursive: true });
+    await copyFile(file, join(DOCS_IMAGES, `${name}.png`));
+  }
+  return file;
+}
+
+/** Everything the page keeps in localStorage and sessionStorage, as [storage, key, value]. */
+export function browserStorage(page) {
+  return page.evaluate(() =>
+    ['localStorage', 'sessionStorage'].flatMap((name) => {
+      const storage = window[name];
+      return Array.from({ length: storage.length }, (_, i) => [name, storage.key(i), storage.getItem(storage.key(i))]);
+    }),
+  );
+}
+
+async function deleteRedisKeys(prefix) {
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  try {
+    for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 500 })) {
+      if (keys.length) await redis.del(...keys);
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
