@@ -1,9 +1,9 @@
-// Helpers around a PostgreSQL connection URL such as postgresql://root@127.0.0.1:5432/hearth:
+// Helpers around a PostgreSQL connection URL such as postgresql://postgres@127.0.0.1:5432/hearth:
 // which database it names, the same server with another database, and creating or dropping
 // a database through the server's `postgres` maintenance database.
 import pg from 'pg';
 
-export const DEFAULT_DATABASE_URL = 'postgresql://root@127.0.0.1:5432/hearth';
+export const DEFAULT_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/hearth';
 
 /** Parses a postgres URL; only the `public` schema is supported (Prisma's default). */
 export function parseDatabaseUrl(databaseUrl) {

@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   const app = await createHttpApp(config);
   await ensureFirstOwner(app, config, (text) => process.stdout.write(text));
   await app.listen({ host: config.host, port: config.port });
-  process.stdout.write(`Hearth ${config.version} is running at http://${config.host}:${config.port}/ (worker: ${config.worker})\n`);
+  process.stdout.write(`Hearth ${config.version} is running at ${await app.getUrl()}/ (worker: ${config.worker})\n`);
 }
 
 main().catch((error: unknown) => {

@@ -16,6 +16,8 @@ export const AuditEvent = z.object({
   result: AuditResult,
   statusCode: z.number().nullable(),
   detail: z.unknown().nullable(),
+  /** Joins the event to the server's log lines of the same request. */
+  requestId: z.string().nullable(),
 });
 export type AuditEvent = z.infer<typeof AuditEvent>;
 

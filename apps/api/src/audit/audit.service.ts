@@ -78,5 +78,6 @@ function toAuditEvent(row: AuditRow): AuditEvent {
     result: row.result,
     statusCode: row.statusCode,
     detail: row.detail ?? null,
+    requestId: row.requestId,
   };
 }

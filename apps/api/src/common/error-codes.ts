@@ -1,6 +1,6 @@
 /**
  * Every error code the API can answer with. Codes are stable: clients and scripts match
- * on them, so rename never, add freely. docs/api/errors.md is generated from this table.
+ * on them, so rename never, add freely. docs/api/errors.md lists them for operators (a test keeps it complete).
  */
 export const ERROR_CODES = {
   'request/invalid': { status: 400, title: 'The request is invalid' },

@@ -56,7 +56,8 @@ export class ConfigError extends Error {}
 
 /** Parses the environment once, at start-up; every problem is reported together. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): HearthConfig {
-  const parsed = EnvSchema.safeParse(env);
+  // An empty value (`HEARTH_ADMIN_EMAIL=` in an env file) means unset, as it does in most tools.
+  const parsed = EnvSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')));
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);

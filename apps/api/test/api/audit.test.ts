@@ -114,7 +114,8 @@ describe('the audit API', () => {
     const response = await app.http().get(`/api/audit-events/${event!.id}`).set(bearer(adminToken));
     assert.equal(response.status, 200);
     assert.equal(response.body.action, 'auth.logout');
-    assert.equal(response.body.requestId, undefined, 'request ids stay internal');
+    assert.equal(response.body.requestId, event!.requestId, 'the request id joins the event to the log lines of its request');
+    assert.match(response.body.requestId, /^[0-9a-f-]{36}$/);
     const missing = await app.http().get('/api/audit-events/0b0c0d0e-0000-4000-8000-000000000000').set(bearer(adminToken));
     assert.equal(missing.status, 404);
     assert.equal(missing.body.code, 'audit/not_found');

@@ -86,3 +86,10 @@ test('out-of-range numbers are refused', () => {
 test('an admin password without an admin email is refused', () => {
   assert.throws(() => loadConfig({ HEARTH_ADMIN_PASSWORD: 'long enough password' }), (e: Error) => e instanceof ConfigError && /HEARTH_ADMIN_EMAIL is not/.test(e.message));
 });
+
+test('an empty variable counts as unset', () => {
+  const config = loadConfig({ HEARTH_ADMIN_EMAIL: '', HEARTH_WEB_DIR: '', HEARTH_PORT: '' });
+  assert.equal(config.admin, undefined);
+  assert.equal(config.port, 8080);
+  assert.match(config.webDir, /web\/dist$/);
+});
