@@ -1,0 +1,257 @@
+import { randomBytes } from 'node:crypto';
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ExecOptions, ExecResult } from '../../runtimes/runtime';
+import { ensureSelfSignedCertificate } from '../certificates';
+import {
+  type Capability,
+  type CreateUserOptions,
+  type Detection,
+  type Driver,
+  DriverError,
+  type InstanceContext,
+  type InstanceSecrets,
+  type InstanceSpec,
+  type PortRequirement,
+  type ProbeCheck,
+  type ProbeResult,
+  type RenderResult,
+  type SessionInfo,
+} from '../driver';
+import { findExecutable, readTextIfExists } from '../host-programs';
+import { requireSecret } from '../secrets';
+import { checkPassword, checkUsername, probeHost, retentionDays, validateSpec } from '../validation';
+import { probeClientPort } from '../xmpp-probe';
+import { EjabberdApiError, EjabberdHttpApi } from './ejabberd-http-api';
+import { EJABBERD_PATHS, HEARTH_ADMIN_USER, adminJid, nodeName, patchEjabberdctl, renderCtlConfig, renderEjabberdConfig } from './ejabberd.config';
+
+const INSTALL_HINT = 'apt-get install ejabberd';
+const ALREADY_REGISTERED = 10090;
+
+/**
+ * Creates or resets an account by calling ejabberd_auth on the node over Erlang distribution,
+ * the way ejabberdctl does, but reading the password from the environment: ejabberdctl
+ * `register` would put it in argv. Used once, for Hearth's own admin account.
+ */
+const ENSURE_ACCOUNT = `
+Env = fun(Name) -> unicode:characters_to_binary(os:getenv(Name)) end,
+Node = list_to_atom(os:getenv("HEARTH_NODE")),
+User = Env("HEARTH_USER"), Host = Env("HEARTH_HOST"), Password = Env("HEARTH_PASSWORD"),
+Result = case rpc:call(Node, ejabberd_auth, user_exists, [User, Host], 15000) of
+  true -> rpc:call(Node, ejabberd_auth, set_password, [User, Host, Password], 15000);
+  false -> rpc:call(Node, ejabberd_auth, try_register, [User, Host, Password], 15000);
+  Other -> Other
+end,
+io:format("~p~n", [Result]),
+halt(case Result of ok -> 0; _ -> 1 end).`;
+
+/** ejabberd 23.01 (Debian bookworm), administered through mod_http_api as Hearth's admin account. */
+export class EjabberdDriver implements Driver {
+  readonly kind = 'ejabberd';
+  readonly displayName = 'ejabberd';
+  readonly capabilities: ReadonlySet<Capability> = new Set<Capability>([
+    'users.list',
+    'users.create',
+    'users.password',
+    'users.delete',
+    'sessions.list',
+    'retention.messages',
+  ]);
+  readonly portNames: readonly PortRequirement[] = [
+    { name: 'client', bind: 'instance', description: 'XMPP client connections (c2s)' },
+    { name: 'http', bind: 'loopback', description: 'mod_http_api, for Hearth only' },
+    { name: 'dist', bind: 'loopback', description: 'Erlang distribution, for ejabberdctl (no epmd)' },
+  ];
+  readonly secretNames: readonly string[] = ['adminPassword', 'erlangCookie'];
+
+  async detect(): Promise<Detection> {
+    const binary = await findExecutable('ejabberdctl');
+    if (!binary) return { available: false, installHint: INSTALL_HINT };
+    const script = (await readTextIfExists(binary)) ?? '';
+    const problems: string[] = [];
+    try {
+      patchEjabberdctl(script);
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+    const erl = /^ERL="([^"]+)"/m.exec(script)?.[1] ?? (await findExecutable('erl'));
+    if (!erl || !(await readTextIfExists(erl))) problems.push('Erlang (erl) is missing: apt-get install erlang-base');
+    const version = await ejabberdVersion(/^ERL_LIBS='([^']+)'/m.exec(script)?.[1]);
+    return { available: problems.length === 0, version, binary, installHint: INSTALL_HINT, problems };
+  }
+
+  async render(spec: InstanceSpec, secrets: InstanceSecrets): Promise<RenderResult> {
+    validateSpec(spec, this.portNames);
+    const cookie = requireSecret(secrets, 'erlangCookie');
+    if (!/^[A-Za-z0-9_-]{20,}$/.test(cookie)) throw new DriverError('spec/invalid', 'The Erlang cookie must be at least 20 letters, digits, - or _');
+    const binary = await findExecutable('ejabberdctl');
+    if (!binary) throw new DriverError('driver/unavailable', `ejabberd is not installed: ${INSTALL_HINT}`);
+    const ctl = patchEjabberdctl(await readFile(binary, 'utf8'));
+    return {
+      files: [
+        { path: 'bin', directory: true, mode: 0o700 },
+        { path: EJABBERD_PATHS.ctl, content: ctl, mode: 0o700 },
+        { path: EJABBERD_PATHS.config, content: renderEjabberdConfig(spec), mode: 0o600 },
+        { path: EJABBERD_PATHS.ctlConfig, content: renderCtlConfig(spec), mode: 0o600 },
+        { path: EJABBERD_PATHS.spool, directory: true, mode: 0o700 },
+        { path: EJABBERD_PATHS.logs, directory: true, mode: 0o700 },
+        { path: EJABBERD_PATHS.certs, directory: true, mode: 0o700 },
+        { path: EJABBERD_PATHS.cookie, content: cookie, mode: 0o400 },
+      ],
+      process: {
+        command: join(spec.dir, EJABBERD_PATHS.ctl),
+        // foreground + HEARTH_EXEC: the shell execs erl, erl execs the VM: the runtime's pid is the server.
+        args: [...this.ctlArgs(spec), 'foreground'],
+        env: { HEARTH_EXEC: 'exec' },
+      },
+    };
+  }
+
+  prepare(context: InstanceContext): Promise<void> {
+    return ensureSelfSignedCertificate(context);
+  }
+
+  /** Creates Hearth's admin account (or resets its password to the current secret), then checks the API accepts it. */
+  async bootstrap(context: InstanceContext): Promise<void> {
+    const { spec, runtime, secrets } = context;
+    const erl = (await findExecutable('erl')) ?? 'erl';
+    const result = await runtime.exec(
+      spec,
+      erl,
+      [
+        '-sname', `hearthctl_${randomBytes(4).toString('hex')}@localhost`,
+        '-hidden', '-noshell', '-noinput',
+        '-dist_listen', 'false', '-erl_epmd_port', String(spec.ports.dist), '-start_epmd', 'false',
+        '-eval', ENSURE_ACCOUNT,
+      ],
+      {
+        env: { HEARTH_NODE: nodeName(spec), HEARTH_USER: HEARTH_ADMIN_USER, HEARTH_HOST: spec.domain, HEARTH_PASSWORD: requireSecret(secrets, 'adminPassword') },
+        timeoutMs: 60_000,
+      },
+    );
+    if (result.code !== 0) {
+      throw new DriverError('driver/admin_failed', `Could not set up Hearth's admin account: ${(result.stdout + result.stderr).trim().slice(0, 500)}`);
+    }
+    await this.api(context).call('registered_vhosts');
+  }
+
+  async probe(spec: InstanceSpec, options: { timeoutMs?: number } = {}): Promise<ProbeResult> {
+    const timeoutMs = options.timeoutMs ?? 5_000;
+    const [c2s, status] = await Promise.all([
+      probeClientPort(probeHost(spec.bindAddress), spec.ports.client, spec.domain, timeoutMs),
+      this.probeStatus(spec, timeoutMs),
+    ]);
+    const checks: ProbeCheck[] = [{ name: c2s.name, ok: c2s.ok, detail: c2s.detail, latencyMs: c2s.latencyMs }, status.check];
+    return { ok: checks.every((check) => check.ok), latencyMs: c2s.latencyMs ?? 0, checks, version: status.version };
+  }
+
+  async createUser(context: InstanceContext, username: string, password: string, options: CreateUserOptions = {}): Promise<void> {
+    checkUser(username);
+    checkPassword(password);
+    try {
+      await this.api(context).call('register', { user: username, host: context.spec.domain, password });
+    } catch (error) {
+      if (!(error instanceof EjabberdApiError && error.apiCode === ALREADY_REGISTERED)) throw adminFailure(error);
+      if (options.ifExists === 'set-password') return this.changePassword(context, username, password);
+      throw new DriverError('user/exists', `${username}@${context.spec.domain} already exists`);
+    }
+  }
+
+  async listUsers(context: InstanceContext): Promise<string[]> {
+    const users = await this.api(context).call<string[]>('registered_users', { host: context.spec.domain }).catch(rethrowAdmin);
+    return users.filter((user) => user !== HEARTH_ADMIN_USER).sort();
+  }
+
+  async changePassword(context: InstanceContext, username: string, password: string): Promise<void> {
+    checkUser(username);
+    checkPassword(password);
+    if (!(await this.exists(context, username))) throw new DriverError('user/not_found', `${username}@${context.spec.domain} does not exist`);
+    await this.api(context).call('change_password', { user: username, host: context.spec.domain, newpass: password }).catch(rethrowAdmin);
+  }
+
+  async deleteUser(context: InstanceContext, username: string): Promise<boolean> {
+    checkUser(username);
+    if (!(await this.exists(context, username))) return false;
+    await this.api(context).call('unregister', { user: username, host: context.spec.domain }).catch(rethrowAdmin);
+    return true;
+  }
+
+  async listSessions(context: InstanceContext): Promise<SessionInfo[]> {
+    const sessions = await this.api(context).call<Array<{ jid: string; uptime?: number }>>('connected_users_info').catch(rethrowAdmin);
+    return sessions
+      .filter((session) => session.jid.endsWith(`@${context.spec.domain}`) || session.jid.includes(`@${context.spec.domain}/`))
+      .map((session) => ({ jid: session.jid, connectedSeconds: session.uptime }))
+      .sort((a, b) => a.jid.localeCompare(b.jid));
+  }
+
+  /** Deletes archived messages older than the retention period; ejabberd 23.01 has no expiry of its own. */
+  async enforceRetention(context: InstanceContext): Promise<void> {
+    const days = retentionDays(context.spec);
+    if (days === 0) return;
+    await this.api(context).call('delete_old_mam_messages', { type: 'all', days }).catch(rethrowAdmin);
+  }
+
+  /** Runs this instance's ejabberdctl (e.g. `backup FILE`) as the instance's user. */
+  ctl(context: InstanceContext, args: readonly string[], options?: ExecOptions): Promise<ExecResult> {
+    return context.runtime.exec(context.spec, join(context.spec.dir, EJABBERD_PATHS.ctl), [...this.ctlArgs(context.spec), ...args], options);
+  }
+
+  private ctlArgs(spec: InstanceSpec): string[] {
+    return [
+      '--config-dir', join(spec.dir, EJABBERD_PATHS.configDir),
+      '--logs', join(spec.dir, EJABBERD_PATHS.logs),
+      '--spool', join(spec.dir, EJABBERD_PATHS.spool),
+    ];
+  }
+
+  private api({ spec, secrets }: InstanceContext): EjabberdHttpApi {
+    return new EjabberdHttpApi(spec.ports.http, { jid: adminJid(spec), password: requireSecret(secrets, 'adminPassword') });
+  }
+
+  private async exists(context: InstanceContext, username: string): Promise<boolean> {
+    // check_account answers 0 when the account exists, 1 when it doesn't.
+    const code = await this.api(context).call<number>('check_account', { user: username, host: context.spec.domain }).catch(rethrowAdmin);
+    return code === 0;
+  }
+
+  private async probeStatus(spec: InstanceSpec, timeoutMs: number): Promise<{ check: ProbeCheck; version?: string }> {
+    const started = performance.now();
+    const latency = () => Math.round(performance.now() - started);
+    try {
+      // Allowed without an account from loopback (api_permissions), so it works before bootstrap.
+      const text = await new EjabberdHttpApi(spec.ports.http, undefined, timeoutMs).call<string>('status');
+      const running = /is running/.test(text);
+      const version = /ejabberd (\S+) is running/.exec(text)?.[1];
+      return { check: { name: 'status', ok: running, detail: text, latencyMs: latency() }, version };
+    } catch (error) {
+      return { check: { name: 'status', ok: false, detail: (error as Error).message, latencyMs: latency() } };
+    }
+  }
+}
+
+function checkUser(username: string): void {
+  checkUsername(username);
+  if (username === HEARTH_ADMIN_USER) throw new DriverError('user/reserved', `${HEARTH_ADMIN_USER} is Hearth's own account`);
+}
+
+function adminFailure(error: unknown): DriverError {
+  if (error instanceof DriverError) return error;
+  return new DriverError('driver/admin_failed', (error as Error).message);
+}
+
+function rethrowAdmin(error: unknown): never {
+  throw adminFailure(error);
+}
+
+/** The version in ejabberd's .app file under Erlang's library directory, e.g. 23.01-1. */
+async function ejabberdVersion(libraryDir: string | undefined): Promise<string | undefined> {
+  for (const dir of [libraryDir, '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib/erlang/lib'].filter(Boolean) as string[]) {
+    const entries = await readdir(dir).catch(() => [] as string[]);
+    for (const entry of entries.filter((name) => name.startsWith('ejabberd-')).sort()) {
+      const app = await readTextIfExists(join(dir, entry, 'ebin', 'ejabberd.app'));
+      const version = app && /\{vsn,\s*"([^"]+)"\}/.exec(app)?.[1];
+      if (version) return version;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,204 @@
+import { execFile } from 'node:child_process';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import {
+  type Capability,
+  type CreateUserOptions,
+  type Detection,
+  type Driver,
+  DriverError,
+  type InstanceContext,
+  type InstanceSecrets,
+  type InstanceSpec,
+  type PortRequirement,
+  type ProbeCheck,
+  type ProbeResult,
+  type RenderResult,
+  type SessionInfo,
+} from '../driver';
+import { ensureSelfSignedCertificate } from '../certificates';
+import { findExecutable, readTextIfExists } from '../host-programs';
+import { checkPassword, checkSocketPath, checkUsername, probeHost, validateSpec } from '../validation';
+import { probeClientPort } from '../xmpp-probe';
+import { type ReplResult, runAdminCommands, shellCall } from './prosody-admin-socket';
+import { PROSODY_PATHS, renderProsodyConfig } from './prosody.config';
+
+const execFileAsync = promisify(execFile);
+
+const INSTALL_HINT = 'apt-get install prosody lua-dbi-sqlite3';
+
+/** Prosody 0.12 (Debian bookworm), administered through its admin shell socket. */
+export class ProsodyDriver implements Driver {
+  readonly kind = 'prosody';
+  readonly displayName = 'Prosody';
+  readonly capabilities: ReadonlySet<Capability> = new Set<Capability>([
+    'users.list',
+    'users.create',
+    'users.password',
+    'users.delete',
+    'sessions.list',
+    'retention.messages',
+    'retention.files',
+    'metrics.openmetrics',
+  ]);
+  readonly portNames: readonly PortRequirement[] = [
+    { name: 'client', bind: 'instance', description: 'XMPP client connections (c2s)' },
+    { name: 'http', bind: 'loopback', description: 'OpenMetrics /metrics and file sharing, behind a proxy' },
+  ];
+  readonly secretNames: readonly string[] = [];
+
+  async detect(): Promise<Detection> {
+    const binary = await findExecutable('prosody');
+    if (!binary) return { available: false, installHint: INSTALL_HINT };
+    const script = (await readTextIfExists(binary)) ?? '';
+    const sourceDir = /^CFG_SOURCEDIR\s*=\s*'([^']+)'/m.exec(script)?.[1] ?? '/usr/lib/prosody';
+    const version = (await readTextIfExists(join(sourceDir, 'prosody.version')))?.trim();
+    const problems: string[] = [];
+    const lua = /^#!\S*\s+(lua[\d.]*)|^#!(\S*lua[\d.]*)/m.exec(script);
+    const interpreter = lua?.[1] ?? lua?.[2] ?? 'lua';
+    try {
+      // Prosody's SQL storage needs LuaDBI's SQLite driver for its own Lua version.
+      await execFileAsync(interpreter, ['-e', 'require "DBI"; require "dbd.sqlite3"'], { timeout: 5_000 });
+    } catch {
+      problems.push('LuaDBI with its SQLite driver is missing (SQLite storage): apt-get install lua-dbi-sqlite3');
+    }
+    if (!(await findExecutable('openssl'))) problems.push('openssl is missing: self-signed certificates are not available (apt-get install openssl)');
+    const blocking = problems.filter((problem) => problem.startsWith('LuaDBI'));
+    return {
+      available: blocking.length === 0,
+      version,
+      binary,
+      installHint: blocking.length > 0 ? 'apt-get install lua-dbi-sqlite3' : INSTALL_HINT,
+      problems,
+    };
+  }
+
+  async render(spec: InstanceSpec, _secrets: InstanceSecrets): Promise<RenderResult> {
+    validateSpec(spec, this.portNames);
+    checkSocketPath(join(spec.dir, PROSODY_PATHS.adminSocket));
+    const binary = await findExecutable('prosody');
+    if (!binary) throw new DriverError('driver/unavailable', `Prosody is not installed: ${INSTALL_HINT}`);
+    return {
+      files: [
+        { path: PROSODY_PATHS.data, directory: true, mode: 0o700 },
+        { path: PROSODY_PATHS.run, directory: true, mode: 0o700 },
+        { path: PROSODY_PATHS.certs, directory: true, mode: 0o700 },
+        { path: PROSODY_PATHS.config, content: renderProsodyConfig(spec), mode: 0o600 },
+      ],
+      // -F: foreground, so the process the runtime started is the server itself.
+      process: { command: binary, args: ['--config', join(spec.dir, PROSODY_PATHS.config), '-F'], env: {} },
+    };
+  }
+
+  prepare(context: InstanceContext): Promise<void> {
+    return ensureSelfSignedCertificate(context);
+  }
+
+  async bootstrap(_context: InstanceContext): Promise<void> {
+    // The admin socket needs no account.
+  }
+
+  async probe(spec: InstanceSpec, options: { timeoutMs?: number } = {}): Promise<ProbeResult> {
+    const timeoutMs = options.timeoutMs ?? 5_000;
+    const [c2s, admin, metrics] = await Promise.all([
+      probeClientPort(probeHost(spec.bindAddress), spec.ports.client, spec.domain, timeoutMs),
+      this.probeAdmin(spec, timeoutMs),
+      probeMetrics(spec.ports.http, timeoutMs),
+    ]);
+    const checks: ProbeCheck[] = [{ name: c2s.name, ok: c2s.ok, detail: c2s.detail, latencyMs: c2s.latencyMs }, admin.check, metrics];
+    return { ok: checks.every((check) => check.ok), latencyMs: c2s.latencyMs ?? 0, checks, version: admin.version };
+  }
+
+  async createUser(context: InstanceContext, username: string, password: string, options: CreateUserOptions = {}): Promise<void> {
+    checkUsername(username);
+    checkPassword(password);
+    const jid = `${username}@${context.spec.domain}`;
+    const [created] = await this.shell(context.spec, [shellCall('user:create', jid, password)]);
+    if (created.ok) return;
+    if (/User exists/.test(created.message)) {
+      if (options.ifExists === 'set-password') return this.changePassword(context, username, password);
+      throw new DriverError('user/exists', `${jid} already exists`);
+    }
+    throw adminFailure('user:create', created);
+  }
+
+  async listUsers({ spec }: InstanceContext): Promise<string[]> {
+    const [listed] = await this.shell(spec, [shellCall('user:list', spec.domain)]);
+    if (!listed.ok) throw adminFailure('user:list', listed);
+    const suffix = `@${spec.domain}`;
+    return listed.output.filter((line) => line.endsWith(suffix)).map((line) => line.slice(0, -suffix.length)).sort();
+  }
+
+  async changePassword({ spec }: InstanceContext, username: string, password: string): Promise<void> {
+    checkUsername(username);
+    checkPassword(password);
+    const jid = `${username}@${spec.domain}`;
+    const [changed] = await this.shell(spec, [shellCall('user:password', jid, password)]);
+    if (changed.ok) return;
+    if (/No such user/.test(changed.message)) throw new DriverError('user/not_found', `${jid} does not exist`);
+    throw adminFailure('user:password', changed);
+  }
+
+  async deleteUser({ spec }: InstanceContext, username: string): Promise<boolean> {
+    checkUsername(username);
+    const jid = `${username}@${spec.domain}`;
+    const [deleted] = await this.shell(spec, [shellCall('user:delete', jid)]);
+    if (deleted.ok) return true;
+    if (/No such user/.test(deleted.message)) return false;
+    throw adminFailure('user:delete', deleted);
+  }
+
+  async listSessions({ spec }: InstanceContext): Promise<SessionInfo[]> {
+    // The shell's c2s:show() prints a table meant for people (with IP addresses); this reads the sessions directly.
+    const [listed] = await this.shell(spec, [
+      '>local now = require "util.time".now() for jid, session in pairs(prosody.full_sessions) do print(jid .. " " .. math.floor(now - (session.conntime or now))) end',
+    ]);
+    if (!listed.ok) throw adminFailure('sessions', listed);
+    return listed.output
+      .map((line) => /^(\S+) (\d+)$/.exec(line))
+      .filter((match): match is RegExpExecArray => match !== null)
+      .map((match) => ({ jid: match[1], connectedSeconds: Number(match[2]) }))
+      .sort((a, b) => a.jid.localeCompare(b.jid));
+  }
+
+  async enforceRetention(_context: InstanceContext): Promise<void> {
+    // archive_expires_after and http_file_share_expires_after: Prosody expires data itself, daily.
+  }
+
+  private shell(spec: InstanceSpec, commands: string[], timeoutMs?: number): Promise<ReplResult[]> {
+    return runAdminCommands(join(spec.dir, PROSODY_PATHS.adminSocket), commands, timeoutMs);
+  }
+
+  private async probeAdmin(spec: InstanceSpec, timeoutMs: number): Promise<{ check: ProbeCheck; version?: string }> {
+    const started = performance.now();
+    try {
+      const [version, uptime] = await this.shell(spec, ['server:version()', 'server:uptime()'], timeoutMs);
+      const latencyMs = Math.round(performance.now() - started);
+      if (!version.ok || !uptime.ok) return { check: { name: 'admin-socket', ok: false, detail: `${version.message} ${uptime.message}`, latencyMs } };
+      const number = version.message.replace(/^OK: /, '');
+      return { check: { name: 'admin-socket', ok: true, detail: uptime.message.replace(/^OK: /, ''), latencyMs }, version: number };
+    } catch (error) {
+      return { check: { name: 'admin-socket', ok: false, detail: (error as Error).message, latencyMs: Math.round(performance.now() - started) } };
+    }
+  }
+}
+
+function adminFailure(command: string, result: ReplResult): DriverError {
+  return new DriverError('driver/admin_failed', `Prosody's ${command} failed: ${result.message}`);
+}
+
+/** GET /metrics on the loopback http port: Prosody's http server and statistics are alive. */
+function probeMetrics(port: number, timeoutMs: number): Promise<ProbeCheck> {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const done = (ok: boolean, detail: string) => resolve({ name: 'http', ok, detail, latencyMs: Math.round(performance.now() - started) });
+    const req = request({ host: '127.0.0.1', port, path: '/metrics', method: 'GET', agent: false, timeout: timeoutMs }, (res) => {
+      res.resume();
+      res.on('end', () => done(res.statusCode === 200, `GET /metrics: ${res.statusCode}`));
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', (error) => done(false, `GET /metrics: ${error.message}`));
+    req.end();
+  });
+}

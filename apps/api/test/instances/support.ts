@@ -1,0 +1,139 @@
+import { readFileSync } from 'node:fs';
+import { chmod, mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * A base directory for test instances that the unprivileged instance user can traverse
+ * (mkdtemp makes it 0700, which nobody:nogroup could not enter).
+ */
+export async function makeBaseDir(prefix: string): Promise<{ dir: string; remove: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), `hearth-${prefix}-`));
+  await chmod(dir, 0o711);
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export interface LoginOptions {
+  port: number;
+  domain: string;
+  username: string;
+  password: string;
+}
+
+/**
+ * Logs in with a real XMPP client library (no DNS: the service URL names the address), sends
+ * a message to itself and waits until it comes back. Rejects when the login fails.
+ */
+export async function loginAndEcho(options: LoginOptions, whileOnline?: () => Promise<void>, timeoutMs = 10_000): Promise<string> {
+  const { client, xml } = await import('@xmpp/client');
+  const xmpp = client({
+    service: `xmpp://127.0.0.1:${options.port}`,
+    domain: options.domain,
+    username: options.username,
+    password: options.password,
+    resource: 'test',
+  });
+  xmpp.reconnect.stop();
+  xmpp.on('error', () => undefined);
+  const me = `${options.username}@${options.domain}/test`;
+  const body = `hello ${Math.random()}`;
+  const echoed = new Promise<string>((resolve) => {
+    xmpp.on('stanza', (stanza: { is(name: string): boolean; getChildText(name: string): string | null }) => {
+      if (stanza.is('message') && stanza.getChildText('body') === body) resolve(body);
+    });
+  });
+  let timeout: NodeJS.Timeout | undefined;
+  const timer = new Promise<never>((_, reject) => {
+    timeout = setTimeout(() => reject(new Error(`XMPP login/echo timed out after ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    await Promise.race([xmpp.start(), timer]);
+    await xmpp.send(xml('message', { to: me, type: 'chat' }, xml('body', {}, body)));
+    const result = await Promise.race([echoed, timer]);
+    await whileOnline?.();
+    return result;
+  } finally {
+    clearTimeout(timeout);
+    const stopping = performance.now();
+    await xmpp.stop().catch(() => undefined);
+    if (process.env.DEBUG_XMPP) console.log('stop took', performance.now() - stopping);
+  }
+}
+
+/** Whether a login fails (with the server's SASL condition as the reason). */
+export async function loginFails(options: LoginOptions): Promise<string | undefined> {
+  try {
+    await loginAndEcho(options);
+    return undefined;
+  } catch (error) {
+    return (error as { condition?: string }).condition ?? (error as Error).message;
+  }
+}
+
+/**
+ * Every process of this host whose working directory or command line mentions the directory:
+ * an independent check (not the runtime's own) that nothing of an instance is left.
+ */
+export async function processesMentioning(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    const [cwd, cmdline, stat] = await Promise.all([
+      readlink(`/proc/${entry}/cwd`).catch(() => ''),
+      readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => ''),
+      readFile(`/proc/${entry}/stat`, 'utf8').catch(() => ''),
+    ]);
+    if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+    if (cwd.startsWith(dir) || cmdline.includes(dir)) found.push(`${entry}: ${cmdline.replace(/\0/g, ' ').trim()}`);
+  }
+  return found;
+}
+
+/** A zombie counts as dead: it only waits for its parent (often init) to collect its exit status. */
+export function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+  } catch {
+    return false;
+  }
+}
+
+export async function waitFor(condition: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Addresses listening on a TCP port of this host, from /proc/net/tcp and tcp6 (e.g. "127.0.0.1"). */
+export async function listeningAddresses(port: number): Promise<string[]> {
+  const found: string[] = [];
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    const text = await readFile(file, 'utf8').catch(() => '');
+    for (const line of text.split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (fields.length < 4 || fields[3] !== '0A') continue;
+      const [address, portHex] = fields[1].split(':');
+      if (parseInt(portHex, 16) !== port) continue;
+      found.push(address.length === 8 ? decodeIpv4(address) : address === '00000000000000000000000000000000' ? '::' : `ipv6:${address}`);
+    }
+  }
+  return found.sort();
+}
+
+function decodeIpv4(hex: string): string {
+  // Little-endian on x86 and arm64.
+  return [6, 4, 2, 0].map((offset) => parseInt(hex.slice(offset, offset + 2), 16)).join('.');
+}
+
+/** The text of every log the instance wrote (the runtime's console log and the server's own logs). */
+export async function allLogs(dir: string): Promise<string> {
+  const texts: string[] = [];
+  for (const sub of ['hearth', 'logs']) {
+    const entries = await readdir(join(dir, sub)).catch(() => [] as string[]);
+    for (const entry of entries.filter((name) => name.includes('log'))) texts.push(await readFile(join(dir, sub, entry), 'utf8'));
+  }
+  return texts.join('\n');
+}
