@@ -1,10 +1,12 @@
 import { lazy } from 'react';
 import { Admin, CustomRoutes, Resource, memoryStore } from 'react-admin';
 import { Route } from 'react-router';
+import alertChannels from './alerts';
 import audit from './audit';
 import { authProvider } from './authProvider';
 import { dataProvider } from './dataProvider';
 import { i18nProvider } from './i18n/i18nProvider';
+import instances from './instances';
 import jobs from './jobs';
 import { HearthLayout } from './layout/HearthLayout';
 import { LoginPage } from './login/LoginPage';
@@ -31,6 +33,8 @@ export function App() {
       requireAuth
       disableTelemetry
     >
+      <Resource name="instances" {...instances} />
+      <Resource name="alert-channels" {...alertChannels} />
       <Resource name="operators" {...operators} />
       <Resource name="tokens" {...tokens} />
       <Resource name="audit-events" {...audit} />

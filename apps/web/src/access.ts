@@ -8,6 +8,8 @@ const RESOURCE_PERMISSIONS = {
   tokens: { read: 'account.self', write: 'account.self' },
   'audit-events': { read: 'audit.read', write: null },
   jobs: { read: 'jobs.read', write: 'jobs.manage' },
+  instances: { read: 'instances.read', write: 'instances.manage' },
+  'alert-channels': { read: 'alerts.read', write: 'alerts.manage' },
 } as const satisfies Record<ResourceName, { read: Permission; write: Permission | null }>;
 
 const READ_ACTIONS = new Set(['list', 'show', 'export']);

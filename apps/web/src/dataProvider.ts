@@ -8,7 +8,14 @@ import type {
   RaRecord,
   UpdateParams,
 } from 'react-admin';
-import type { Health, ListResponse, TotpConfirmResponse, TotpEnrolment } from '@hearth/contracts';
+import type {
+  Health,
+  InstanceEvent,
+  InstanceKindAvailability,
+  ListResponse,
+  TotpConfirmResponse,
+  TotpEnrolment,
+} from '@hearth/contracts';
 import { api } from './api/http';
 
 interface ResourceRoute {
@@ -17,6 +24,8 @@ interface ResourceRoute {
   creatable?: readonly string[];
   /** Fields an update may send; only changed ones are sent, because the API rejects unknown keys. */
   editable?: readonly string[];
+  /** Reshapes what the API answers into the record the forms edit (e.g. nested config to flat fields). */
+  toRecord?: (record: Record<string, unknown>) => Record<string, unknown>;
 }
 
 const RESOURCES = {
@@ -28,12 +37,45 @@ const RESOURCES = {
   tokens: { path: '/tokens', creatable: ['name', 'role', 'expiresAt'] },
   'audit-events': { path: '/audit-events' },
   jobs: { path: '/jobs' },
+  instances: {
+    path: '/instances',
+    creatable: ['name', 'kind', 'domain', 'runtime', 'bindAddress', 'settings', 'healthIntervalSec'],
+    editable: ['healthIntervalSec'],
+  },
+  'alert-channels': {
+    path: '/alert-channels',
+    creatable: ['name', 'kind', 'url', 'secret', 'enabled'],
+    editable: ['name', 'url', 'secret', 'enabled'],
+    // The form edits the webhook address as `url`, the name the create and update requests use.
+    toRecord: (record) => ({ ...record, url: (record.config as { url?: string } | undefined)?.url }),
+  },
 } as const satisfies Record<string, ResourceRoute>;
 
 export type ResourceName = keyof typeof RESOURCES;
 
 export interface JobAccepted {
   jobId: string;
+}
+
+/** What starting an instance operation answers: the instance and the job doing the work. */
+export interface InstanceAccepted extends JobAccepted {
+  id: string;
+}
+
+export type InstanceCommand = 'start' | 'stop' | 'restart';
+
+export interface HealthCheckResult {
+  name: string;
+  ok: boolean;
+  detail: string;
+  latencyMs?: number;
+}
+
+export interface HealthSample {
+  at: string;
+  ok: boolean;
+  latencyMs: number | null;
+  checks: HealthCheckResult[];
 }
 
 function route(resource: string): ResourceRoute {
@@ -43,6 +85,11 @@ function route(resource: string): ResourceRoute {
 
 function recordPath(resource: string, id: Identifier): string {
   return `${route(resource).path}/${encodeURIComponent(String(id))}`;
+}
+
+function toRecord<R>(resource: string, record: R): R {
+  const reshape = route(resource).toRecord;
+  return reshape ? (reshape(record as Record<string, unknown>) as R) : record;
 }
 
 function createBody(fields: readonly string[] = [], data: Record<string, unknown>): Record<string, unknown> {
@@ -65,10 +112,10 @@ const crud: DataProvider = {
       query: { page: pagination?.page, perPage: pagination?.perPage, sort: sort?.field, order: sort?.order, ...filter },
       signal,
     });
-    return { data, total };
+    return { data: data.map((record) => toRecord(resource, record)), total };
   },
   async getOne<R extends RaRecord>(resource: string, { id, signal }: GetOneParams<R>) {
-    return { data: await api<R>(recordPath(resource, id), { signal }) };
+    return { data: toRecord(resource, await api<R>(recordPath(resource, id), { signal })) };
   },
   async create<R, Created extends RaRecord = R & { id: Identifier }>(resource: string, { data }: CreateParams) {
     const created = await api<Created>(route(resource).path, {
@@ -82,7 +129,7 @@ const crud: DataProvider = {
       method: 'PATCH',
       body: updateBody(route(resource).editable, data, previousData),
     });
-    return { data: updated };
+    return { data: toRecord(resource, updated) };
   },
   async delete<R extends RaRecord>(resource: string, { id, previousData, meta }: DeleteParams<R>) {
     await api(recordPath(resource, id), { method: 'DELETE', query: meta });
@@ -106,6 +153,26 @@ const actions = {
   enrolTotp: () => api<TotpEnrolment>('/auth/totp/enrol', { method: 'POST' }),
   confirmTotp: (code: string) => api<TotpConfirmResponse>('/auth/totp/confirm', { method: 'POST', body: { code } }),
   disableTotp: (password: string) => api<void>('/auth/totp/disable', { method: 'POST', body: { password } }),
+  getInstanceKinds: (signal?: AbortSignal) => api<InstanceKindAvailability[]>('/instance-kinds', { signal }),
+  instanceCommand: (id: Identifier, command: InstanceCommand) =>
+    api<InstanceAccepted>(`${recordPath('instances', id)}/${command}`, { method: 'POST' }),
+  /** Destroying needs the instance's name repeated; the reason goes to the audit log. */
+  destroyInstance: (id: Identifier, confirm: string, reason?: string) =>
+    api<InstanceAccepted>(recordPath('instances', id), { method: 'DELETE', query: { confirm, reason } }),
+  getInstanceLogs: (id: Identifier, tail: number, signal?: AbortSignal) =>
+    api<{ lines: string[] }>(`${recordPath('instances', id)}/logs`, { query: { tail }, signal }),
+  getHealthSamples: (id: Identifier, since: string, signal?: AbortSignal) =>
+    api<ListResponse<HealthSample>>(`${recordPath('instances', id)}/health-samples`, {
+      query: { since, limit: 10_000 },
+      signal,
+    }),
+  getInstanceEvents: (id: Identifier, perPage: number, signal?: AbortSignal) =>
+    api<ListResponse<InstanceEvent>>(`${recordPath('instances', id)}/events`, {
+      query: { page: 1, perPage, sort: 'at', order: 'DESC' },
+      signal,
+    }),
+  testAlertChannel: (id: Identifier) =>
+    api<{ queued: true }>(`${recordPath('alert-channels', id)}/test`, { method: 'POST' }),
 };
 
 export type HearthDataProvider = DataProvider & typeof actions;

@@ -7,3 +7,5 @@ export * from './tokens.js';
 export * from './audit.js';
 export * from './jobs.js';
 export * from './health.js';
+export * from './instances.js';
+export * from './alerts.js';

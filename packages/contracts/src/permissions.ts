@@ -13,6 +13,14 @@ export const PERMISSIONS = {
   'audit.read': 'admin',
   'operators.read': 'admin',
   'operators.manage': 'admin',
+  'instances.read': 'viewer',
+  /** Create, start, stop, restart and destroy instances. */
+  'instances.manage': 'admin',
+  /** Server logs can carry user names and addresses, so they need more than viewing status. */
+  'instances.logs': 'moderator',
+  /** Admin: webhook URLs can embed a service's token. */
+  'alerts.read': 'admin',
+  'alerts.manage': 'admin',
 } as const satisfies Record<string, Role>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -36,6 +36,21 @@ export const ERROR_CODES = {
   'job/not_retryable': { status: 409, title: 'Only failed or cancelled jobs can be retried' },
   'job/not_cancellable': { status: 409, title: 'Only queued or running jobs can be cancelled' },
 
+  'instance/not_found': { status: 404, title: 'No such instance' },
+  'instance/name_taken': { status: 409, title: 'An instance with this name exists' },
+  'instance/domain_taken': { status: 409, title: 'An instance already serves this domain' },
+  'instance/kind_unsupported': { status: 409, title: 'Hearth cannot run this kind of homeserver yet' },
+  'instance/kind_unavailable': { status: 409, title: 'This homeserver program is not installed on the host' },
+  'instance/runtime_unsupported': { status: 409, title: 'This runtime is not available' },
+  'instance/settings_invalid': { status: 400, title: 'The instance settings are not valid' },
+  'instance/bind_address_unavailable': { status: 400, title: 'The bind address is not an address of this host' },
+  'instance/ports_exhausted': { status: 409, title: 'No free port is left in the port range' },
+  'instance/busy': { status: 409, title: 'Another operation on this instance is not finished' },
+  'instance/confirmation_mismatch': { status: 400, title: 'The confirmation does not match' },
+
+  'alert_channel/not_found': { status: 404, title: 'No such alert channel' },
+  'alert_channel/name_taken': { status: 409, title: 'An alert channel with this name exists' },
+
   'service/unavailable': { status: 503, title: 'A service Hearth depends on is unavailable' },
   'internal/error': { status: 500, title: 'Hearth failed unexpectedly; the log has details' },
 } as const satisfies Record<string, { status: number; title: string }>;

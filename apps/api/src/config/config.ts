@@ -29,6 +29,24 @@ const EnvSchema = z.object({
   /** Allow scraping /metrics without a token (e.g. a Prometheus on the same host). */
   HEARTH_METRICS_PUBLIC: Bool.default(false),
   HEARTH_WEB_DIR: z.string().optional(),
+  /** Where instances get their directories; default <HEARTH_DATA_DIR>/instances. */
+  HEARTH_INSTANCES_DIR: z.string().min(1).optional(),
+  /** Ports handed to instances, `first-last`; outside Linux's ephemeral range by default. */
+  HEARTH_PORT_RANGE: z
+    .string()
+    .regex(/^\d{1,5}-\d{1,5}$/, 'must be first-last, e.g. 15200-16199')
+    .transform((v) => v.split('-').map(Number) as [number, number])
+    .refine(([first, last]) => first >= 1024 && last <= 65535 && first <= last, 'must be a range of ports within 1024-65535')
+    .default([15200, 16199]),
+  /** `user` or `user:group` the process runtime runs instances as when Hearth is root. */
+  HEARTH_INSTANCE_USER: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_.-]*(:[a-z_][a-z0-9_.-]*)?$|^\d+(:\d+)?$/i, 'must be a user name or user:group')
+    .default('nobody'),
+  /** Health samples of instances older than this are deleted by the daily prune. */
+  HEARTH_SAMPLE_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** Delay before the first retry of a failed alert delivery; it doubles with each of the 4 retries. */
+  HEARTH_ALERT_RETRY_DELAY_MS: z.coerce.number().int().min(100).max(3600_000).default(30_000),
 });
 
 export interface HearthConfig {
@@ -49,7 +67,13 @@ export interface HearthConfig {
   trustedProxies: string[];
   metricsPublic: boolean;
   webDir: string;
+  /** Absolute; each instance gets <instancesDir>/<instance id>. */
+  instancesDir: string;
+  portRange: { first: number; last: number };
+  instanceUser: { user: string; group: string };
   version: string;
+  sampleRetentionDays: number;
+  alertRetryDelayMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -87,8 +111,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HearthConfig {
     trustedProxies: e.HEARTH_TRUSTED_PROXIES.split(',').map((s) => s.trim()).filter(Boolean),
     metricsPublic: e.HEARTH_METRICS_PUBLIC,
     webDir: e.HEARTH_WEB_DIR ?? resolve(__dirname, '../../../web/dist'),
+    instancesDir: e.HEARTH_INSTANCES_DIR ? resolve(e.HEARTH_INSTANCES_DIR) : join(dataDir, 'instances'),
+    portRange: { first: e.HEARTH_PORT_RANGE[0], last: e.HEARTH_PORT_RANGE[1] },
+    instanceUser: instanceUser(e.HEARTH_INSTANCE_USER),
     version: readVersion(),
+    sampleRetentionDays: e.HEARTH_SAMPLE_RETENTION_DAYS,
+    alertRetryDelayMs: e.HEARTH_ALERT_RETRY_DELAY_MS,
   };
+}
+
+/** Without a group: nogroup, the group Debian gives nobody (the default user). */
+function instanceUser(value: string): { user: string; group: string } {
+  const [user, group] = value.split(':');
+  return { user: user!, group: group ?? 'nogroup' };
 }
 
 function readVersion(): string {

@@ -24,7 +24,9 @@ export class SecretBox {
     if (masterKeyBase64) return SecretBox.fromKey(Buffer.from(masterKeyBase64, 'base64'));
     const file = join(dataDir, 'master.key');
     if (!existsSync(file)) {
-      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      // Traversable but not listable: instances in it run as an unprivileged user that must reach
+      // its own directory; the key file itself stays 0600.
+      mkdirSync(dataDir, { recursive: true, mode: 0o711 });
       writeFileSync(file, randomBytes(32).toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
     }
     chmodSync(file, 0o600);

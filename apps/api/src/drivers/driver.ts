@@ -130,6 +130,8 @@ export interface Driver {
   readonly portNames: readonly PortRequirement[];
   /** Names of the secrets render() and the admin methods need. */
   readonly secretNames: readonly string[];
+  /** Log files the server writes itself (relative to the instance directory), besides its console output. */
+  readonly logFiles: readonly string[];
 
   /** Whether this host can run the product, which version, and how to install it otherwise. */
   detect(): Promise<Detection>;

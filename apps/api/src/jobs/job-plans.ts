@@ -6,7 +6,8 @@ import type { JobContext } from './job-context';
 
 export interface HandlerEntry {
   meta: JobHandlerMeta;
-  run: (payload: unknown, context: JobContext) => Promise<unknown>;
+  /** `context` is undefined for unrecorded jobs, which have no steps. */
+  run: (payload: unknown, context: JobContext | undefined) => Promise<unknown>;
 }
 
 /**

@@ -42,9 +42,9 @@ export class JobQueue implements OnModuleDestroy {
     this.queue.on('error', (error) => this.logger.error({ msg: 'queue error', error: error.message }));
   }
 
-  async add(name: string, runId: string, data: object): Promise<void> {
+  async add(name: string, runId: string, data: object, delayMs?: number): Promise<void> {
     // The run id doubles as BullMQ's job id, so a retried enqueue never makes a duplicate.
-    await withTimeout(this.queue.add(name, { ...data, runId }, { jobId: runId }), ADD_TIMEOUT_MS, 'Redis did not accept the job in time');
+    await withTimeout(this.queue.add(name, { ...data, runId }, { jobId: runId, delay: delayMs }), ADD_TIMEOUT_MS, 'Redis did not accept the job in time');
   }
 
   async remove(runId: string): Promise<boolean> {

@@ -24,6 +24,7 @@ export class JobRunner {
     const entry = this.handlers.get(job.name);
     if (!entry) throw new Error(`No handler for job ${job.name}`);
     const { runId: givenRunId, ...payload } = job.data;
+    if (!entry.meta.recorded) return entry.run(payload, undefined);
     // Scheduled jobs come from a BullMQ job scheduler, which knows nothing of our records.
     const runId = givenRunId ?? (await this.records.create({ type: job.name, payload: payload as Prisma.InputJsonValue, steps: entry.meta.steps(payload as never) })).id;
 

@@ -5,12 +5,38 @@
 export interface JobPayloads {
   /** Deletes expired and revoked login sessions and long-expired API tokens. */
   'console.prune': Record<string, never>;
+  /** Allocates ports, writes config, starts the server, waits until healthy, creates accounts. */
+  'instance.provision': { instanceId: string };
+  'instance.start': { instanceId: string };
+  'instance.stop': { instanceId: string };
+  'instance.restart': { instanceId: string };
+  /** Stops the server and removes its files (after the operator confirmed). */
+  'instance.destroy': { instanceId: string };
+  /** One health probe of one instance: a sample, status transitions, crash recovery. */
+  'instance.health-check': { instanceId: string };
+  /** Deletes health samples older than the retention period. */
+  'monitoring.prune-samples': Record<string, never>;
+  /**
+   * Sends one alert to one channel (BullMQ retries with backoff), or a test alert an operator
+   * asked for (one attempt, no delivery record: there is no event behind it).
+   */
+  'alert.deliver': { deliveryId: string } | { channelId: string; test: true };
 }
 
 export type JobName = keyof JobPayloads;
 
 // A record (not an array) so the compiler insists every job name is listed here.
-const NAMES: Record<JobName, true> = { 'console.prune': true };
+const NAMES: Record<JobName, true> = {
+  'console.prune': true,
+  'instance.provision': true,
+  'instance.start': true,
+  'instance.stop': true,
+  'instance.restart': true,
+  'instance.destroy': true,
+  'instance.health-check': true,
+  'monitoring.prune-samples': true,
+  'alert.deliver': true,
+};
 export const JOB_NAMES = Object.keys(NAMES) as JobName[];
 
 export function isJobName(name: string): name is JobName {

@@ -16,6 +16,8 @@ export interface EnqueueOptions {
   targetType?: string;
   targetId?: string;
   retryOfId?: string;
+  /** Run no sooner than this (e.g. a restart after a crash, with backoff). */
+  delayMs?: number;
 }
 
 /** The API side of jobs: write the intent, enqueue, and answer with the run id. */
@@ -29,14 +31,15 @@ export class JobsService {
   ) {}
 
   async enqueue<N extends JobName>(name: N, payload: JobPayloads[N], options: EnqueueOptions = {}): Promise<string> {
+    const { delayMs, ...recordOptions } = options;
     const run = await this.records.create({
       type: name,
       payload: redactSecrets(payload) as Prisma.InputJsonValue,
       steps: this.plans.steps(name, payload),
-      ...options,
+      ...recordOptions,
     });
     try {
-      await this.queue.add(name, run.id, payload);
+      await this.queue.add(name, run.id, payload, delayMs);
     } catch (error) {
       await this.records.fail(run.id, 'Could not queue the job: Redis is unavailable');
       throw new HearthError('service/unavailable', 'The job queue (Redis) is unavailable; the job was not started');

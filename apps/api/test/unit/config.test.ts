@@ -24,6 +24,8 @@ test('an empty environment gives the documented local defaults', () => {
   assert.equal(config.secureCookies, false);
   assert.deepEqual(config.trustedProxies, []);
   assert.equal(config.metricsPublic, false);
+  assert.equal(config.sampleRetentionDays, 30);
+  assert.equal(config.alertRetryDelayMs, 30_000);
   assert.ok(isAbsolute(config.webDir));
   assert.equal(API_PACKAGE.name, '@hearth/api');
   assert.equal(config.version, API_PACKAGE.version);
@@ -81,6 +83,8 @@ test('out-of-range numbers are refused', () => {
   assert.throws(() => loadConfig({ HEARTH_PORT: '70000' }), (e: Error) => e instanceof ConfigError && /HEARTH_PORT/.test(e.message));
   assert.throws(() => loadConfig({ HEARTH_SESSION_TTL_HOURS: '0' }), /HEARTH_SESSION_TTL_HOURS/);
   assert.throws(() => loadConfig({ HEARTH_WORKER_CONCURRENCY: '0' }), /HEARTH_WORKER_CONCURRENCY/);
+  assert.throws(() => loadConfig({ HEARTH_SAMPLE_RETENTION_DAYS: '0' }), /HEARTH_SAMPLE_RETENTION_DAYS/);
+  assert.throws(() => loadConfig({ HEARTH_ALERT_RETRY_DELAY_MS: '10' }), /HEARTH_ALERT_RETRY_DELAY_MS/);
 });
 
 test('an admin password without an admin email is refused', () => {

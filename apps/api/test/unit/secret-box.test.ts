@@ -56,7 +56,7 @@ test('creates the key file with mode 0600 on first load and reuses it', () => {
   const first = SecretBox.load(undefined, dataDir);
   const file = join(dataDir, 'master.key');
   assert.equal(statSync(file).mode & 0o777, 0o600);
-  assert.equal(statSync(dataDir).mode & 0o077, 0, 'the data directory is private too');
+  assert.equal(statSync(dataDir).mode & 0o777, 0o711, 'others may only pass through the data directory (to their instance), not list it');
   assert.equal(Buffer.from(readFileSync(file, 'utf8').trim(), 'base64').length, 32);
   const sealed = first.seal('kept across restarts');
   assert.equal(SecretBox.load(undefined, dataDir).open(sealed), 'kept across restarts');

@@ -63,6 +63,8 @@ export class EjabberdDriver implements Driver {
     { name: 'dist', bind: 'loopback', description: 'Erlang distribution, for ejabberdctl (no epmd)' },
   ];
   readonly secretNames: readonly string[] = ['adminPassword', 'erlangCookie'];
+  // ejabberd.log repeats the console output (foreground); error.log keeps the warnings and errors apart.
+  readonly logFiles: readonly string[] = [join(EJABBERD_PATHS.logs, 'error.log')];
 
   async detect(): Promise<Detection> {
     const binary = await findExecutable('ejabberdctl');

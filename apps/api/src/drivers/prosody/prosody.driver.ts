@@ -47,6 +47,8 @@ export class ProsodyDriver implements Driver {
     { name: 'http', bind: 'loopback', description: 'OpenMetrics /metrics and file sharing, behind a proxy' },
   ];
   readonly secretNames: readonly string[] = [];
+  // It logs to stdout, which is the console log.
+  readonly logFiles: readonly string[] = [];
 
   async detect(): Promise<Detection> {
     const binary = await findExecutable('prosody');

@@ -1,0 +1,84 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { InstanceKindAvailability } from '@hearth/contracts';
+import { HearthError } from '../common/hearth-error';
+import { CONFIG } from '../config/config.module';
+import type { HearthConfig } from '../config/config';
+import { SecretBox } from '../crypto/secret-box';
+import type { Driver, InstanceContext, InstanceKind, InstanceSecrets, InstanceSettings, InstanceSpec } from '../drivers/driver';
+import { builtInDrivers } from '../drivers/drivers';
+import type { Instance } from '../generated/prisma/client';
+import { ProcessRuntime } from '../runtimes/process/process.runtime';
+import type { Runtime } from '../runtimes/runtime';
+
+/**
+ * Where Hearth's model meets the drivers and runtimes: turns an Instance row into the
+ * driver, runtime and context (spec plus opened secrets) that operate it.
+ */
+@Injectable()
+export class HomeserverHost {
+  private readonly drivers = builtInDrivers();
+  readonly processRuntime: Runtime;
+
+  constructor(
+    private readonly box: SecretBox,
+    @Inject(CONFIG) config: HearthConfig,
+  ) {
+    this.processRuntime = new ProcessRuntime({ runAs: config.instanceUser });
+  }
+
+  findDriver(kind: string): Driver | undefined {
+    return this.drivers.get(kind as InstanceKind);
+  }
+
+  driver(kind: string): Driver {
+    const driver = this.findDriver(kind);
+    if (!driver) throw new HearthError('request/invalid', `Hearth has no driver for ${kind} instances yet`);
+    return driver;
+  }
+
+  runtime(kind: string): Runtime {
+    if (kind !== 'process') throw new HearthError('request/invalid', `The ${kind} runtime is not available yet`);
+    return this.processRuntime;
+  }
+
+  spec(instance: Instance): InstanceSpec {
+    return {
+      id: instance.id,
+      kind: instance.kind as InstanceKind,
+      domain: instance.domain,
+      bindAddress: instance.bindAddress,
+      dir: instance.dir,
+      ports: instance.ports as Record<string, number>,
+      settings: instance.settings as InstanceSettings,
+    };
+  }
+
+  /** Secrets are opened here, in the worker, for the duration of one operation. */
+  context(instance: Instance): { driver: Driver; context: InstanceContext } {
+    const secrets: InstanceSecrets = instance.secretsEnc ? (JSON.parse(this.box.open(instance.secretsEnc)) as InstanceSecrets) : {};
+    return { driver: this.driver(instance.kind), context: { spec: this.spec(instance), runtime: this.runtime(instance.runtime), secrets } };
+  }
+
+  sealSecrets(secrets: InstanceSecrets): string {
+    return this.box.seal(JSON.stringify(secrets));
+  }
+
+  /** Every kind Hearth knows, with what this host has installed. */
+  async availability(): Promise<InstanceKindAvailability[]> {
+    const kinds = await Promise.all(
+      [...this.drivers.values()].map(async (driver) => {
+        const detection = await driver.detect();
+        return {
+          kind: driver.kind,
+          displayName: driver.displayName,
+          available: detection.available,
+          version: detection.version ?? null,
+          runtimes: ['process' as const],
+          installHint: detection.installHint,
+          problems: [...(detection.problems ?? [])],
+        };
+      }),
+    );
+    return kinds;
+  }
+}

@@ -1,0 +1,178 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { mkdir } from 'node:fs/promises';
+import { CONFIG } from '../config/config.module';
+import type { HearthConfig } from '../config/config';
+import { PrismaService } from '../database/prisma.service';
+import type { Driver, InstanceContext } from '../drivers/driver';
+import { waitHealthy } from '../drivers/wait-healthy';
+import type { Instance as InstanceRow } from '../generated/prisma/client';
+import { JobCancelledError, type JobContext, errorMessage } from '../jobs/job-context';
+import { JobHandler } from '../jobs/job-handler.decorator';
+import type { JobPayloads } from '../jobs/job-types';
+import { HealthScheduleService } from '../monitoring/health-schedule.service';
+import { InstanceEventsService } from '../monitoring/instance-events.service';
+import { HomeserverHost } from './homeserver-host.service';
+
+/**
+ * Bringing a server up, for a new instance and for every start: each step is idempotent, so
+ * a start also repairs what an interrupted provisioning left (the config is rewritten from
+ * the current settings, an existing certificate is kept, the admin account is reset to its
+ * stored secret).
+ */
+const BRING_UP = ['write-config', 'prepare', 'start', 'wait-healthy', 'bootstrap', 'schedule-health'];
+// ejabberd needs ~3 s the first time (Mnesia creates its tables); a loaded host much more.
+const HEALTHY_TIMEOUT_MS = 60_000;
+const MAX_REASON_LENGTH = 1_000;
+
+type Payload = JobPayloads['instance.start'];
+type Step = <T>(name: string, work: () => Promise<T>) => Promise<T | undefined>;
+
+/**
+ * The jobs that provision, start, stop, restart and destroy an instance. A failure never leaves
+ * a half-running server: whatever was started is stopped and the instance is marked failed,
+ * with the reason; the job run keeps the full error.
+ */
+@Injectable()
+export class InstanceLifecycleJobs {
+  constructor(
+    @Inject(CONFIG) private readonly config: HearthConfig,
+    private readonly prisma: PrismaService,
+    private readonly host: HomeserverHost,
+    private readonly events: InstanceEventsService,
+    private readonly healthSchedule: HealthScheduleService,
+  ) {}
+
+  @JobHandler('instance.provision', BRING_UP)
+  async provision({ instanceId }: Payload, context: JobContext): Promise<void> {
+    const row = await this.load(instanceId);
+    if (row.status !== 'provisioning') await this.events.transition(instanceId, 'provisioning', 'Provisioning again');
+    await this.settle(row, context, 'failed', (step) => this.bringUp(row, step));
+    await this.events.transition(instanceId, 'running', 'Provisioned');
+  }
+
+  /** Started by an operator, or by supervision after a crash (a run without creator). */
+  @JobHandler('instance.start', BRING_UP)
+  async start({ instanceId }: Payload, context: JobContext): Promise<void> {
+    const row = await this.load(instanceId);
+    const byOperator = await this.byOperator(context);
+    // A failed restart after a crash leaves the instance down, so supervision goes on with its backoff and crash-loop limit.
+    await this.settle(row, context, byOperator ? 'failed' : 'down', (step) => this.bringUp(row, step));
+    await this.events.transition(instanceId, 'running', byOperator ? 'Started by an operator' : 'Started again after a crash');
+  }
+
+  @JobHandler('instance.restart', ['stop', ...BRING_UP])
+  async restart({ instanceId }: Payload, context: JobContext): Promise<void> {
+    const row = await this.load(instanceId);
+    await this.settle(row, context, 'failed', async (step) => {
+      await step('stop', () => this.stopServer(row));
+      await this.bringUp(row, step);
+    });
+    await this.events.transition(instanceId, 'running', 'Restarted by an operator');
+  }
+
+  @JobHandler('instance.stop', ['stop'])
+  async stop({ instanceId }: Payload, context: JobContext): Promise<void> {
+    const row = await this.load(instanceId);
+    await context.step('stop', () => this.stopServer(row));
+    await this.events.transition(instanceId, 'stopped', 'Stopped by an operator');
+  }
+
+  @JobHandler('instance.destroy', ['stop', 'remove-files', 'delete-record'])
+  async destroy({ instanceId }: Payload, context: JobContext): Promise<void> {
+    // Gone already: a destroy that resumes after its last step, or a second destroy.
+    const row = await this.prisma.instance.findUnique({ where: { id: instanceId } });
+    if (row) {
+      await this.settle(row, context, 'failed', async (step) => {
+        await step('stop', async () => {
+          await this.healthSchedule.unschedule(row.id);
+          await this.stopServer(row);
+        });
+        await step('remove-files', () => this.host.runtime(row.runtime).destroy(this.host.spec(row)));
+      });
+    }
+    // Ports, samples and events go with the row (cascade).
+    await context.step('delete-record', () => this.prisma.instance.deleteMany({ where: { id: instanceId } }));
+  }
+
+  private async bringUp(row: InstanceRow, step: Step): Promise<void> {
+    const { driver, context } = this.host.context(row);
+    const { spec, runtime, secrets } = context;
+    const rendered = await step('write-config', async () => {
+      // Every ancestor of an instance directory must let the instance's user through.
+      await mkdir(this.config.instancesDir, { recursive: true, mode: 0o711 });
+      const result = await driver.render(spec, secrets);
+      await runtime.writeFiles(spec, result.files);
+      return result;
+    });
+    await step('prepare', () => driver.prepare(context));
+    await step('start', async () => {
+      // A server found again (Hearth restarted, a job resumed) is never started a second time.
+      if ((await runtime.status(spec)).state === 'running') return;
+      const { process } = rendered ?? (await driver.render(spec, secrets));
+      await runtime.start({ ...spec, process });
+    });
+    await step('wait-healthy', () => this.waitHealthy(row.id, driver, context));
+    await step('bootstrap', () => driver.bootstrap(context));
+    await step('schedule-health', async () => {
+      const { healthIntervalSec } = await this.load(row.id);
+      await this.healthSchedule.schedule(row.id, healthIntervalSec);
+    });
+  }
+
+  /** Waits for the server and records what actually runs: its version and start time. */
+  private async waitHealthy(id: string, driver: Driver, context: InstanceContext): Promise<void> {
+    const probe = await waitHealthy(driver, context, { timeoutMs: HEALTHY_TIMEOUT_MS });
+    const status = await context.runtime.status(context.spec);
+    const version = probe.version ?? (await driver.detect()).version;
+    await this.prisma.instance.update({ where: { id }, data: { startedAt: status.startedAt ?? new Date(), ...(version ? { version } : {}) } });
+  }
+
+  /**
+   * Health checks go on for a stopped instance: they take neither a stop (desiredState stopped)
+   * nor a pending lifecycle job for an outage.
+   */
+  private async stopServer(row: InstanceRow): Promise<void> {
+    await this.host.runtime(row.runtime).stop(this.host.spec(row));
+    await this.prisma.instance.updateMany({ where: { id: row.id }, data: { startedAt: null } });
+  }
+
+  /**
+   * Runs the steps; on failure stops whatever was started and records why (as `onFailure`),
+   * then lets the error reach the job runner, which records it on the run. A cancelled job
+   * leaves the instance stopped, and wanted stopped, so that supervision does not start it.
+   */
+  private async settle(row: InstanceRow, context: JobContext, onFailure: 'failed' | 'down', work: (step: Step) => Promise<void>): Promise<void> {
+    let current = '';
+    const step: Step = (name, run) => {
+      current = name;
+      return context.step(name, run);
+    };
+    try {
+      await work(step);
+    } catch (error) {
+      await this.stopServer(row).catch(() => undefined);
+      if (error instanceof JobCancelledError) {
+        await this.prisma.instance.updateMany({ where: { id: row.id }, data: { desiredState: 'stopped' } });
+        await this.events.transition(row.id, 'stopped', `Cancelled by an operator before ${current}`);
+      } else {
+        await this.events.transition(row.id, onFailure, truncate(`${current} failed: ${errorMessage(error)}`));
+      }
+      throw error;
+    }
+  }
+
+  private async byOperator(context: JobContext): Promise<boolean> {
+    const run = await this.prisma.jobRun.findUnique({ where: { id: context.runId }, select: { createdById: true } });
+    return Boolean(run?.createdById);
+  }
+
+  private async load(id: string): Promise<InstanceRow> {
+    const row = await this.prisma.instance.findUnique({ where: { id } });
+    if (!row) throw new Error(`Instance ${id} no longer exists`);
+    return row;
+  }
+}
+
+function truncate(text: string): string {
+  return text.length > MAX_REASON_LENGTH ? `${text.slice(0, MAX_REASON_LENGTH - 1)}…` : text;
+}

@@ -1,0 +1,111 @@
+import { Controller, Delete, Get, HttpCode, Patch, Post, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import {
+  CreateInstanceRequest,
+  DeleteInstanceQuery,
+  IdParams,
+  Instance,
+  InstanceAccepted,
+  InstanceListQuery,
+  InstanceLogs,
+  LogsQuery,
+  UpdateInstanceRequest,
+} from '@hearth/contracts';
+import type { Actor } from '../auth/actor';
+import { Audit, Doc, RequirePermission, ValidBody, ValidParams, ValidQuery } from '../common/route-meta';
+import { InstancesService, type Requester } from './instances.service';
+
+@Controller('instances')
+export class InstancesController {
+  constructor(private readonly instances: InstancesService) {}
+
+  @Get()
+  @RequirePermission('instances.read')
+  @Doc('List instances with their status and health', z.object({ data: z.array(Instance), total: z.number() }))
+  list(@ValidQuery(InstanceListQuery) query: z.output<typeof InstanceListQuery>) {
+    return this.instances.list(query);
+  }
+
+  @Get(':id')
+  @RequirePermission('instances.read')
+  @Doc('One instance: status, endpoints, health, uptime and capabilities', Instance)
+  get(@ValidParams(IdParams) params: { id: string }) {
+    return this.instances.get(params.id);
+  }
+
+  @Post()
+  @RequirePermission('instances.manage')
+  @HttpCode(202)
+  @Audit('instance.create', 'instance')
+  @Doc('Create an instance; a provisioning job writes its config, starts it and waits until it is healthy', InstanceAccepted, 202)
+  async create(@ValidBody(CreateInstanceRequest) body: CreateInstanceRequest, @Req() request: FastifyRequest) {
+    const accepted = await this.instances.create(body, (request.actor as Actor).operatorId);
+    request.audit = { ...request.audit, targetId: accepted.id, detail: { name: body.name, kind: body.kind, domain: body.domain, jobId: accepted.jobId } };
+    return accepted;
+  }
+
+  @Patch(':id')
+  @RequirePermission('instances.manage')
+  @Audit('instance.update', 'instance')
+  @Doc('Change how often the instance is health-checked', Instance)
+  update(@ValidParams(IdParams) params: { id: string }, @ValidBody(UpdateInstanceRequest) body: z.output<typeof UpdateInstanceRequest>) {
+    return this.instances.update(params.id, body);
+  }
+
+  @Post(':id/start')
+  @RequirePermission('instances.manage')
+  @HttpCode(202)
+  @Audit('instance.start', 'instance')
+  @Doc('Start the server (a job); supervision keeps it running from then on', InstanceAccepted, 202)
+  start(@ValidParams(IdParams) params: { id: string }, @Req() request: FastifyRequest) {
+    return this.accepted(request, this.instances.start(params.id, requester(request)));
+  }
+
+  @Post(':id/stop')
+  @RequirePermission('instances.manage')
+  @HttpCode(202)
+  @Audit('instance.stop', 'instance')
+  @Doc('Stop the server gracefully (a job); it stays stopped until started', InstanceAccepted, 202)
+  stop(@ValidParams(IdParams) params: { id: string }, @Req() request: FastifyRequest) {
+    return this.accepted(request, this.instances.stop(params.id, requester(request)));
+  }
+
+  @Post(':id/restart')
+  @RequirePermission('instances.manage')
+  @HttpCode(202)
+  @Audit('instance.restart', 'instance')
+  @Doc('Stop and start the server again (a job)', InstanceAccepted, 202)
+  restart(@ValidParams(IdParams) params: { id: string }, @Req() request: FastifyRequest) {
+    return this.accepted(request, this.instances.restart(params.id, requester(request)));
+  }
+
+  @Delete(':id')
+  @RequirePermission('instances.manage')
+  @HttpCode(202)
+  @Audit('instance.destroy', 'instance')
+  @Doc('Destroy the instance: stop it and delete its files and data; `confirm` must repeat its name', InstanceAccepted, 202)
+  async destroy(@ValidParams(IdParams) params: { id: string }, @ValidQuery(DeleteInstanceQuery) query: z.output<typeof DeleteInstanceQuery>, @Req() request: FastifyRequest) {
+    const { name, ...accepted } = await this.instances.destroy(params.id, query.confirm, requester(request));
+    request.audit = { ...request.audit, detail: { name, jobId: accepted.jobId } };
+    return accepted;
+  }
+
+  @Get(':id/logs')
+  @RequirePermission('instances.logs')
+  @Doc('The last lines of the server\'s output and of its own log files (`tail` lines of each)', InstanceLogs)
+  logs(@ValidParams(IdParams) params: { id: string }, @ValidQuery(LogsQuery) query: z.output<typeof LogsQuery>) {
+    return this.instances.logs(params.id, query.tail);
+  }
+
+  private async accepted(request: FastifyRequest, action: Promise<InstanceAccepted>): Promise<InstanceAccepted> {
+    const accepted = await action;
+    request.audit = { ...request.audit, detail: { jobId: accepted.jobId } };
+    return accepted;
+  }
+}
+
+function requester(request: FastifyRequest): Requester {
+  const { operatorId, email } = request.actor as Actor;
+  return { operatorId, email };
+}

@@ -1,0 +1,262 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { z } from 'zod';
+import type { CreateInstanceRequest, Instance, InstanceAccepted, InstanceListQuery } from '@hearth/contracts';
+import { HearthError } from '../common/hearth-error';
+import { pageArgs } from '../common/list';
+import { CONFIG } from '../config/config.module';
+import type { HearthConfig } from '../config/config';
+import { PrismaService } from '../database/prisma.service';
+import { type Driver, DriverError, type InstanceSecrets, type InstanceSpec } from '../drivers/driver';
+import { generateSecrets } from '../drivers/secrets';
+import { Prisma, type Instance as InstanceRow } from '../generated/prisma/client';
+import { JobQueue } from '../jobs/job-queue';
+import { JobRecords } from '../jobs/job-records';
+import { JobsService } from '../jobs/jobs.service';
+import { HealthScheduleService } from '../monitoring/health-schedule.service';
+import { HealthSummaryService } from '../monitoring/health-summary.service';
+import { InstanceEventsService } from '../monitoring/instance-events.service';
+import { allocatePorts, canBind } from '../runtimes/ports';
+import { RuntimeError } from '../runtimes/runtime';
+import { HomeserverHost } from './homeserver-host.service';
+import { toInstance } from './instance-view';
+
+/** The jobs that start, stop or remove an instance's server: at most one of them at a time. */
+export const LIFECYCLE_JOBS = ['instance.provision', 'instance.start', 'instance.stop', 'instance.restart', 'instance.destroy'] as const;
+type LifecycleJob = (typeof LIFECYCLE_JOBS)[number];
+const ACTION_NAMES = { 'instance.start': 'Start', 'instance.stop': 'Stop', 'instance.restart': 'Restart' } as const;
+
+export interface Requester {
+  operatorId: string;
+  email: string;
+}
+
+// Concurrent creates may pick the same free ports; InstancePort's key lets one win and the other retry.
+const PORT_ATTEMPTS = 5;
+
+/** The API side of instances: validate, write the intent, enqueue the job that does the work. */
+@Injectable()
+export class InstancesService {
+  constructor(
+    @Inject(CONFIG) private readonly config: HearthConfig,
+    private readonly prisma: PrismaService,
+    private readonly host: HomeserverHost,
+    private readonly jobs: JobsService,
+    private readonly jobQueue: JobQueue,
+    private readonly jobRecords: JobRecords,
+    private readonly events: InstanceEventsService,
+    private readonly healthSchedule: HealthScheduleService,
+    private readonly healthSummary: HealthSummaryService,
+  ) {}
+
+  kinds() {
+    return this.host.availability();
+  }
+
+  async list(query: z.output<typeof InstanceListQuery>): Promise<{ data: Instance[]; total: number }> {
+    const where: Prisma.InstanceWhereInput = {
+      kind: query.kind,
+      status: query.status,
+      OR: query.q ? [{ name: { contains: query.q, mode: 'insensitive' } }, { domain: { contains: query.q, mode: 'insensitive' } }] : undefined,
+    };
+    const [rows, total] = await this.prisma.$transaction([
+      this.prisma.instance.findMany({ where, ...pageArgs(query, query.sort) }),
+      this.prisma.instance.count({ where }),
+    ]);
+    return { data: await this.view(rows), total };
+  }
+
+  async get(id: string): Promise<Instance> {
+    const [instance] = await this.view([await this.find(id)]);
+    return instance!;
+  }
+
+  async create(input: CreateInstanceRequest, createdById: string): Promise<InstanceAccepted> {
+    const { driver, version } = await this.usableDriver(input.kind, input.runtime);
+    await this.assertUnique(input.name, input.domain);
+    if (!(await canBind(input.bindAddress, 0))) {
+      throw new HearthError('instance/bind_address_unavailable', `Hearth cannot listen on ${input.bindAddress}; use 127.0.0.1 or an address of this host`);
+    }
+    const id = randomUUID();
+    const spec: Omit<InstanceSpec, 'ports'> = {
+      id,
+      kind: driver.kind,
+      domain: input.domain,
+      bindAddress: input.bindAddress,
+      dir: join(this.config.instancesDir, id),
+      settings: input.settings,
+    };
+    const secrets = generateSecrets(driver);
+    for (let attempt = 1; ; attempt++) {
+      const ports = await this.allocatePorts(driver, input.bindAddress);
+      await this.checkRenders(driver, { ...spec, ports }, secrets);
+      try {
+        await this.prisma.instance.create({
+          data: {
+            id,
+            name: input.name,
+            kind: driver.kind,
+            domain: input.domain,
+            runtime: input.runtime,
+            bindAddress: input.bindAddress,
+            version,
+            status: 'provisioning',
+            statusReason: 'Waiting for the provisioning job',
+            settings: input.settings,
+            ports,
+            secretsEnc: this.host.sealSecrets(secrets),
+            dir: spec.dir,
+            healthIntervalSec: input.healthIntervalSec,
+            createdById,
+            portsAllocated: { create: Object.entries(ports).map(([name, port]) => ({ name, port })) },
+          },
+        });
+        break;
+      } catch (error) {
+        if (!(error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002')) throw error;
+        // A concurrent create took the name or domain (say which), or one of these ports (try again).
+        await this.assertUnique(input.name, input.domain);
+        if (attempt === PORT_ATTEMPTS) throw error;
+      }
+    }
+    try {
+      return { id, jobId: await this.jobs.enqueue('instance.provision', { instanceId: id }, { createdById, targetType: 'instance', targetId: id }) };
+    } catch (error) {
+      // Without its job the row would stay "provisioning" forever; the operator can simply try again.
+      await this.prisma.instance.delete({ where: { id } });
+      throw error;
+    }
+  }
+
+  start(id: string, requester: Requester): Promise<InstanceAccepted> {
+    return this.operate(id, 'instance.start', requester);
+  }
+
+  stop(id: string, requester: Requester): Promise<InstanceAccepted> {
+    return this.operate(id, 'instance.stop', requester);
+  }
+
+  restart(id: string, requester: Requester): Promise<InstanceAccepted> {
+    return this.operate(id, 'instance.restart', requester);
+  }
+
+  async destroy(id: string, confirm: string, requester: Requester): Promise<InstanceAccepted & { name: string }> {
+    const row = await this.find(id);
+    if (confirm.trim() !== row.name) {
+      throw new HearthError('instance/confirmation_mismatch', 'Type the instance name exactly to confirm its destruction');
+    }
+    // No event: the instance's events go with it.
+    return { id, jobId: await this.enqueueLifecycle(id, 'instance.destroy', requester.operatorId, 'stopped'), name: row.name };
+  }
+
+  async update(id: string, input: { healthIntervalSec: number }): Promise<Instance> {
+    await this.find(id);
+    const row = await this.prisma.instance.update({ where: { id }, data: { healthIntervalSec: input.healthIntervalSec } });
+    // A provisioning instance gets its schedule, with the new interval, when it is ready.
+    if (row.status !== 'provisioning') await this.healthSchedule.schedule(id, input.healthIntervalSec);
+    return this.get(id);
+  }
+
+  /**
+   * The last lines of the server's console output, then of each log file the driver's server
+   * writes itself. Those files are read as the instance's user, which owns their directory.
+   */
+  async logs(id: string, tail: number): Promise<{ lines: string[] }> {
+    const row = await this.find(id);
+    const spec = this.host.spec(row);
+    const runtime = this.host.runtime(row.runtime);
+    const lines = await runtime.readLogTail(spec, tail);
+    const files = this.host.driver(row.kind).logFiles;
+    // A server that never ran has written no files either.
+    if (lines.length === 0 || files.length === 0) return { lines };
+    const result = await runtime.exec(spec, 'tail', ['-v', '-n', String(tail), '--', ...files], { timeoutMs: 10_000 });
+    const own = result.stdout.split('\n');
+    if (own.at(-1) === '') own.pop();
+    return { lines: [...lines, ...own] };
+  }
+
+  /** Start, stop or restart: what the operator wants is recorded at once, for supervision to follow. */
+  private async operate(id: string, job: 'instance.start' | 'instance.stop' | 'instance.restart', requester: Requester): Promise<InstanceAccepted> {
+    const jobId = await this.enqueueLifecycle(id, job, requester.operatorId, job === 'instance.stop' ? 'stopped' : 'running');
+    await this.events.record(id, 'action', `${ACTION_NAMES[job]} requested by ${requester.email}`);
+    return { id, jobId };
+  }
+
+  private async enqueueLifecycle(id: string, job: LifecycleJob, createdById: string, desiredState: 'running' | 'stopped'): Promise<string> {
+    return this.prisma.$transaction(
+      async (tx) => {
+        // Locking the row makes "is a lifecycle job pending?" and enqueueing one atomic: a double click makes one job.
+        const [locked] = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "Instance" WHERE id = ${id}::uuid FOR UPDATE`;
+        if (!locked) throw new HearthError('instance/not_found');
+        const pending = await tx.jobRun.findFirst({
+          where: { targetType: 'instance', targetId: id, type: { in: [...LIFECYCLE_JOBS] }, status: { in: ['queued', 'running'] } },
+        });
+        // A restart that supervision scheduled after a crash (no creator, waiting out its backoff) gives way to the operator.
+        const superseded = pending?.status === 'queued' && pending.createdById === null && (await this.jobQueue.remove(pending.id));
+        if (superseded) await this.jobRecords.cancel(pending.id);
+        else if (pending) throw new HearthError('instance/busy', `Its ${pending.type} job ${pending.id} is ${pending.status}: wait for it to finish, or cancel it`);
+        // An operator's start is a fresh beginning: earlier crashes no longer count towards the crash-loop limit.
+        await tx.instance.update({ where: { id }, data: { desiredState, ...(desiredState === 'running' ? { recentCrashes: [] } : {}) } });
+        return this.jobs.enqueue(job, { instanceId: id }, { createdById, targetType: 'instance', targetId: id });
+      },
+      { timeout: 15_000 },
+    );
+  }
+
+  private async usableDriver(kind: string, runtime: string): Promise<{ driver: Driver; version: string | null }> {
+    if (kind === 'synapse') {
+      throw new HearthError('instance/kind_unsupported', 'Synapse (Matrix) instances come with a later release of Hearth; Prosody and ejabberd (XMPP) work today');
+    }
+    if (runtime !== 'process') {
+      throw new HearthError('instance/runtime_unsupported', `The ${runtime} runtime comes later; use the process runtime`);
+    }
+    const driver = this.host.driver(kind);
+    const detection = await driver.detect();
+    if (!detection.available) {
+      const problems = detection.problems?.length ? ` (${detection.problems.join('; ')})` : '';
+      throw new HearthError('instance/kind_unavailable', `${driver.displayName} is not installed on this host${problems}. Install it with: ${detection.installHint}`);
+    }
+    return { driver, version: detection.version ?? null };
+  }
+
+  private async assertUnique(name: string, domain: string): Promise<void> {
+    const clash = await this.prisma.instance.findFirst({ where: { OR: [{ name }, { domain }] }, select: { name: true, domain: true } });
+    if (clash?.name === name) throw new HearthError('instance/name_taken', `An instance named ${name} exists`);
+    if (clash) throw new HearthError('instance/domain_taken', `Another instance serves ${domain}`);
+  }
+
+  /** The lowest free ports of the range that no instance holds, bound where the server will bind them. */
+  private async allocatePorts(driver: Driver, bindAddress: string): Promise<Record<string, number>> {
+    const taken = new Set((await this.prisma.instancePort.findMany({ select: { port: true } })).map((row) => row.port));
+    const requests = driver.portNames.map((port) => ({ name: port.name, host: port.bind === 'instance' ? bindAddress : '127.0.0.1' }));
+    try {
+      return await allocatePorts(requests, { taken, range: this.config.portRange });
+    } catch (error) {
+      if (error instanceof RuntimeError && error.code === 'runtime/ports_exhausted') throw new HearthError('instance/ports_exhausted', error.message);
+      throw error;
+    }
+  }
+
+  /** Rendering is pure: if it works now, the provisioning job's config step will too. */
+  private async checkRenders(driver: Driver, spec: InstanceSpec, secrets: InstanceSecrets): Promise<void> {
+    try {
+      await driver.render(spec, secrets);
+    } catch (error) {
+      if (!(error instanceof DriverError)) throw error;
+      if (error.code === 'driver/unavailable') throw new HearthError('instance/kind_unavailable', error.message);
+      throw new HearthError('instance/settings_invalid', error.message);
+    }
+  }
+
+  private async find(id: string): Promise<InstanceRow> {
+    const row = await this.prisma.instance.findUnique({ where: { id } });
+    if (!row) throw new HearthError('instance/not_found');
+    return row;
+  }
+
+  private async view(rows: InstanceRow[]): Promise<Instance[]> {
+    const summaries = await this.healthSummary.summaries(rows.map((row) => row.id));
+    return rows.map((row) => toInstance(row, this.host.findDriver(row.kind), summaries.get(row.id)!));
+  }
+}

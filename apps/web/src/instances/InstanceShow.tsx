@@ -1,0 +1,318 @@
+import { useRef, useState } from 'react';
+import {
+  Alert,
+  Box,
+  Button,
+  Card,
+  CardContent,
+  Grid,
+  Table,
+  TableBody,
+  TableCell,
+  TableRow,
+  TextField,
+  Typography,
+} from '@mui/material';
+import type { Instance, Job } from '@hearth/contracts';
+import {
+  DateField,
+  Labeled,
+  SelectField,
+  Show,
+  TextField as RaTextField,
+  useNotify,
+  useRecordContext,
+  useRedirect,
+  useRefresh,
+  useTranslate,
+  useUpdate,
+} from 'react-admin';
+import { useCan } from '../access';
+import { CopyButton } from '../common/CopyButton';
+import { Section } from '../common/Section';
+import { useNotifyError } from '../common/useNotifyError';
+import { JobFollower } from '../jobs/JobFollower';
+import { EventsSection } from './EventsSection';
+import { HealthSection } from './HealthSection';
+import { InstanceActions, type InstanceOperation } from './InstanceActions';
+import { InstanceStatusChip } from './InstanceStatusChip';
+import { instanceKindChoices, isInstanceChanging } from './instanceStatus';
+import { LogsSection } from './LogsSection';
+
+/** While something happens to the instance its page is refreshed often; otherwise about once per health check. */
+const CHANGING_POLL_MS = 2_000;
+const POLL_MS = 15_000;
+
+function pollInterval(instance: Instance | undefined): number {
+  return Math.min(POLL_MS, Math.max(CHANGING_POLL_MS * 2.5, (instance?.healthIntervalSec ?? Infinity) * 1_000));
+}
+
+const OPERATION_TITLE: Record<InstanceOperation, string> = {
+  start: 'hearth.instances.operation.start',
+  stop: 'hearth.instances.operation.stop',
+  restart: 'hearth.instances.operation.restart',
+  destroy: 'hearth.instances.operation.destroy',
+};
+
+const REASON_SEVERITY: Partial<Record<Instance['status'], 'warning' | 'error'>> = {
+  degraded: 'warning',
+  down: 'error',
+  failed: 'error',
+};
+
+interface Operation {
+  name: InstanceOperation;
+  jobId: string;
+  finished: boolean;
+}
+
+function Endpoints({ endpoints }: { endpoints: Record<string, string> }) {
+  const translate = useTranslate();
+  const entries = Object.entries(endpoints);
+  if (entries.length === 0) return <Typography>{translate('hearth.instances.endpoints.none')}</Typography>;
+  return (
+    <Table size="small" aria-label={translate('hearth.instances.endpoints.title')}>
+      <TableBody>
+        {entries.map(([name, address]) => (
+          <TableRow key={name}>
+            <TableCell component="th" scope="row" sx={{ fontWeight: 500, whiteSpace: 'nowrap' }}>
+              {translate(`hearth.instances.endpoints.names.${name}`, { _: name })}
+            </TableCell>
+            <TableCell sx={{ fontFamily: 'monospace' }}>{address}</TableCell>
+            <TableCell align="right" sx={{ width: 1 }}>
+              <CopyButton text={address} />
+            </TableCell>
+          </TableRow>
+        ))}
+      </TableBody>
+      <caption>{translate('hearth.instances.endpoints.note')}</caption>
+    </Table>
+  );
+}
+
+/** The health check interval, changeable in place by those who manage instances. */
+function HealthInterval({ instance }: { instance: Instance }) {
+  const translate = useTranslate();
+  const notify = useNotify();
+  const notifyError = useNotifyError();
+  const mayManage = useCan('instances.manage');
+  const [value, setValue] = useState(String(instance.healthIntervalSec));
+  const [update, { isPending }] = useUpdate<Instance>();
+  const seconds = Number(value);
+  const valid = /^\d+$/.test(value) && seconds >= 5 && seconds <= 3600;
+  if (!mayManage) {
+    return (
+      <Labeled label="resources.instances.fields.healthIntervalSec">
+        <Typography variant="body2">{translate('hearth.instances.seconds', { smart_count: instance.healthIntervalSec })}</Typography>
+      </Labeled>
+    );
+  }
+  return (
+    <Box sx={{ display: 'flex', gap: 1, alignItems: 'flex-start' }}>
+      <TextField
+        size="small"
+        type="number"
+        label={translate('resources.instances.fields.healthIntervalSec')}
+        value={value}
+        onChange={(event) => setValue(event.target.value)}
+        error={!valid}
+        helperText={translate(valid ? 'hearth.instances.interval_help_short' : 'hearth.instances.wizard.interval_invalid')}
+        slotProps={{ htmlInput: { min: 5, max: 3600, step: 1 } }}
+      />
+      <Button
+        disabled={!valid || isPending || seconds === instance.healthIntervalSec}
+        onClick={() =>
+          update(
+            'instances',
+            { id: instance.id, data: { healthIntervalSec: seconds }, previousData: instance },
+            {
+              mutationMode: 'pessimistic',
+              onSuccess: () => notify('hearth.instances.interval_saved', { type: 'info' }),
+              onError: notifyError,
+            },
+          )
+        }
+        sx={{ mt: 0.5 }}
+      >
+        {translate('ra.action.save')}
+      </Button>
+    </Box>
+  );
+}
+
+function Overview({ instance }: { instance: Instance }) {
+  const translate = useTranslate();
+  return (
+    <Section title="hearth.instances.overview">
+      <Box sx={{ display: 'flex', alignItems: 'center', gap: 2, mb: 2, flexWrap: 'wrap' }}>
+        <InstanceStatusChip size="medium" />
+        {instance.desiredState === 'stopped' && isInstanceChanging(instance) && (
+          <Typography variant="body2" color="text.secondary">
+            {translate('hearth.instances.stopping')}
+          </Typography>
+        )}
+      </Box>
+      {instance.statusReason && (
+        <Alert
+          severity={REASON_SEVERITY[instance.status] ?? 'info'}
+          sx={{ mb: 2 }}
+          data-testid="status-reason"
+        >
+          {instance.statusReason}
+        </Alert>
+      )}
+      <Grid container spacing={2}>
+        <Grid size={{ xs: 12, sm: 6 }}>
+          <Labeled source="kind">
+            <SelectField source="kind" choices={instanceKindChoices} />
+          </Labeled>
+        </Grid>
+        <Grid size={{ xs: 12, sm: 6 }}>
+          <Labeled source="version">
+            <RaTextField source="version" emptyText="—" />
+          </Labeled>
+        </Grid>
+        <Grid size={{ xs: 12, sm: 6 }}>
+          <Labeled source="domain">
+            <RaTextField source="domain" />
+          </Labeled>
+        </Grid>
+        <Grid size={{ xs: 12, sm: 6 }}>
+          <Labeled source="runtime">
+            <Typography variant="body2">{translate(`hearth.instances.runtime.${instance.runtime}`, { _: instance.runtime })}</Typography>
+          </Labeled>
+        </Grid>
+        <Grid size={{ xs: 12, sm: 6 }}>
+          <Labeled source="bindAddress">
+            <RaTextField source="bindAddress" sx={{ fontFamily: 'monospace' }} />
+          </Labeled>
+        </Grid>
+        <Grid size={{ xs: 12, sm: 6 }}>
+          <Labeled source="startedAt">
+            <DateField source="startedAt" showTime emptyText="—" />
+          </Labeled>
+        </Grid>
+        <Grid size={{ xs: 12, sm: 6 }}>
+          <Labeled source="createdAt">
+            <DateField source="createdAt" showTime />
+          </Labeled>
+        </Grid>
+        <Grid size={12}>
+          <HealthInterval key={instance.healthIntervalSec} instance={instance} />
+        </Grid>
+      </Grid>
+    </Section>
+  );
+}
+
+function InstanceDetails({ operation, pollMs, onOperationFinished, onDismiss }: {
+  operation?: Operation;
+  pollMs: number;
+  onOperationFinished: (job: Job) => void;
+  onDismiss: () => void;
+}) {
+  const instance = useRecordContext<Instance>();
+  const translate = useTranslate();
+  const mayReadLogs = useCan('instances.logs');
+  if (!instance) return null;
+  return (
+    <Grid container spacing={2} sx={{ mt: 1 }}>
+      {operation && (
+        <Grid size={12}>
+          <Card>
+            <CardContent>
+              <JobFollower
+                jobId={operation.jobId}
+                title={OPERATION_TITLE[operation.name]}
+                titleArgs={{ name: instance.name }}
+                onFinished={onOperationFinished}
+              />
+              {operation.finished && operation.name !== 'destroy' && (
+                <Button onClick={onDismiss} sx={{ mt: 1 }}>
+                  {translate('hearth.instances.operation.dismiss')}
+                </Button>
+              )}
+            </CardContent>
+          </Card>
+        </Grid>
+      )}
+      <Grid size={{ xs: 12, lg: 6 }}>
+        <Overview instance={instance} />
+      </Grid>
+      <Grid size={{ xs: 12, lg: 6 }}>
+        <Section title="hearth.instances.endpoints.title">
+          <Endpoints endpoints={instance.endpoints} />
+        </Section>
+      </Grid>
+      <Grid size={12}>
+        <HealthSection instance={instance} />
+      </Grid>
+      <Grid size={12}>
+        <EventsSection instance={instance} pollMs={pollMs} />
+      </Grid>
+      {mayReadLogs && (
+        <Grid size={12}>
+          <LogsSection instance={instance} />
+        </Grid>
+      )}
+    </Grid>
+  );
+}
+
+export default function InstanceShow() {
+  const notify = useNotify();
+  const redirect = useRedirect();
+  const refresh = useRefresh();
+  const [operation, setOperation] = useState<Operation>();
+  // The instance disappears at the end of a destroy; that is no error to report.
+  const destroying = useRef(false);
+  const operationRunning = operation !== undefined && !operation.finished;
+
+  const onOperationFinished = (job: Job) => {
+    if (!operation) return;
+    setOperation({ ...operation, finished: true });
+    if (operation.name === 'destroy' && job.status === 'succeeded') {
+      notify('hearth.instances.destroy.done', { type: 'info' });
+      redirect('list', 'instances');
+      return;
+    }
+    destroying.current = false;
+    refresh();
+  };
+
+  return (
+    <Show
+      component="div"
+      emptyWhileLoading
+      actions={
+        <InstanceActions
+          busy={operationRunning}
+          onStarted={(name, jobId) => {
+            destroying.current = name === 'destroy';
+            setOperation({ name, jobId, finished: false });
+          }}
+        />
+      }
+      queryOptions={{
+        refetchInterval: (query: { state: { data?: Instance } }) =>
+          destroying.current
+            ? false
+            : operationRunning || isInstanceChanging(query.state.data)
+              ? CHANGING_POLL_MS
+              : pollInterval(query.state.data),
+        onError: () => {
+          if (destroying.current) return;
+          notify('ra.notification.item_doesnt_exist', { type: 'error' });
+          redirect('list', 'instances');
+        },
+      }}
+    >
+      <InstanceDetails
+        operation={operation}
+        pollMs={operationRunning ? CHANGING_POLL_MS : POLL_MS}
+        onOperationFinished={onOperationFinished}
+        onDismiss={() => setOperation(undefined)}
+      />
+    </Show>
+  );
+}

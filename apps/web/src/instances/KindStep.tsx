@@ -1,0 +1,97 @@
+import { Alert, Box, Button, FormControl, FormControlLabel, FormHelperText, FormLabel, Radio, RadioGroup, Skeleton, Stack, Typography } from '@mui/material';
+import type { InstanceKind, InstanceKindAvailability } from '@hearth/contracts';
+import { useTranslate } from 'react-admin';
+
+interface KindStepProps {
+  kinds: InstanceKindAvailability[] | undefined;
+  isPending: boolean;
+  error: Error | null;
+  onRetry: () => void;
+  value: InstanceKind | '';
+  onChange: (kind: InstanceKind) => void;
+  fieldError?: string;
+}
+
+/** Every kind Hearth knows; the ones this host lacks stay visible, disabled, with how to install them. */
+export function KindStep({ kinds, isPending, error, onRetry, value, onChange, fieldError }: KindStepProps) {
+  const translate = useTranslate();
+  if (isPending) return <Skeleton variant="rectangular" height={160} />;
+  if (error || !kinds) {
+    return (
+      <Alert
+        severity="error"
+        action={
+          <Button color="inherit" size="small" onClick={onRetry}>
+            {translate('ra.action.refresh')}
+          </Button>
+        }
+      >
+        {error?.message ?? translate('ra.notification.http_error')}
+      </Alert>
+    );
+  }
+  const noneAvailable = kinds.every((kind) => !kind.available);
+  return (
+    <FormControl error={Boolean(fieldError)} fullWidth>
+      <FormLabel id="instance-kind-label">{translate('hearth.instances.wizard.kind_label')}</FormLabel>
+      {noneAvailable && (
+        <Alert severity="warning" sx={{ my: 1 }}>
+          {translate('hearth.instances.wizard.none_available')}
+        </Alert>
+      )}
+      <RadioGroup
+        aria-labelledby="instance-kind-label"
+        value={value}
+        onChange={(event) => onChange(event.target.value as InstanceKind)}
+      >
+        {kinds.map((kind) => {
+          const describedBy = `instance-kind-${kind.kind}-about`;
+          return (
+            <Box key={kind.kind} sx={{ py: 1, borderBottom: 1, borderColor: 'divider' }}>
+              <FormControlLabel
+                value={kind.kind}
+                disabled={!kind.available}
+                control={<Radio slotProps={{ input: { 'aria-describedby': describedBy } }} />}
+                label={
+                  <Typography component="span" sx={{ fontWeight: 500 }}>
+                    {kind.displayName}
+                  </Typography>
+                }
+              />
+              <Box id={describedBy} sx={{ pl: 4 }}>
+                {kind.available ? (
+                  <Typography variant="body2" color="text.secondary">
+                    {kind.version
+                      ? translate('hearth.instances.wizard.installed_version', { version: kind.version })
+                      : translate('hearth.instances.wizard.installed')}
+                  </Typography>
+                ) : (
+                  <Stack spacing={0.5}>
+                    <Typography variant="body2" color="text.secondary">
+                      {translate('hearth.instances.wizard.not_installed')}
+                    </Typography>
+                    {kind.installHint && (
+                      <Typography
+                        variant="body2"
+                        component="pre"
+                        sx={{ fontFamily: 'monospace', whiteSpace: 'pre-wrap', m: 0, p: 1, bgcolor: 'action.hover', borderRadius: 1 }}
+                      >
+                        {kind.installHint}
+                      </Typography>
+                    )}
+                  </Stack>
+                )}
+                {kind.problems.map((problem) => (
+                  <Typography key={problem} variant="body2" color="warning.main">
+                    {problem}
+                  </Typography>
+                ))}
+              </Box>
+            </Box>
+          );
+        })}
+      </RadioGroup>
+      {fieldError && <FormHelperText>{fieldError}</FormHelperText>}
+    </FormControl>
+  );
+}

@@ -1,0 +1,130 @@
+import { z } from 'zod';
+import { IsoDate, ListQuery } from './common.js';
+
+export const InstanceKind = z.enum(['prosody', 'ejabberd', 'synapse']);
+export type InstanceKind = z.infer<typeof InstanceKind>;
+export const RuntimeKind = z.enum(['process', 'container']);
+export const InstanceStatus = z.enum(['provisioning', 'running', 'degraded', 'down', 'stopped', 'failed', 'upgrading']);
+export type InstanceStatus = z.infer<typeof InstanceStatus>;
+
+/** A DNS name of letters, digits and hyphens with at least two labels (family.example). */
+export const Domain = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(253)
+  .regex(/^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a domain name such as family.example');
+
+/** Short, lowercase, used in paths and container names. */
+export const InstanceName = z
+  .string()
+  .trim()
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/, 'must be 1-40 lowercase letters, digits or hyphens, not starting or ending with a hyphen');
+
+export const BindAddress = z.union([z.ipv4(), z.ipv6()], { error: 'must be an IPv4 or IPv6 address' });
+
+export const InstanceSettings = z
+  .object({
+    logLevel: z.enum(['debug', 'info', 'warn', 'error']).optional(),
+    /** Message archive (MAM) retention; the retention-policy feature will drive this. */
+    messageRetentionDays: z.number().int().min(1).max(3650).optional(),
+    tls: z.object({ mode: z.enum(['off', 'self-signed']) }).optional(),
+  })
+  .strict();
+
+export const CreateInstanceRequest = z
+  .object({
+    name: InstanceName,
+    kind: InstanceKind,
+    domain: Domain,
+    runtime: RuntimeKind.default('process'),
+    bindAddress: BindAddress.default('127.0.0.1'),
+    settings: InstanceSettings.default({}),
+    healthIntervalSec: z.number().int().min(5).max(3600).default(30),
+  })
+  .strict();
+export type CreateInstanceRequest = z.infer<typeof CreateInstanceRequest>;
+
+export const UpdateInstanceRequest = z.object({ healthIntervalSec: z.number().int().min(5).max(3600) }).strict();
+
+export const InstanceHealth = z.object({
+  status: z.enum(['ok', 'failing']),
+  checkedAt: z.string(),
+  latencyMs: z.number().nullable(),
+});
+
+export const Instance = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind: InstanceKind,
+  domain: z.string(),
+  runtime: RuntimeKind,
+  bindAddress: z.string(),
+  status: InstanceStatus,
+  statusReason: z.string().nullable(),
+  desiredState: z.enum(['running', 'stopped']),
+  version: z.string().nullable(),
+  /** host:port by name, e.g. {"client": "127.0.0.1:5222"}. */
+  endpoints: z.record(z.string(), z.string()),
+  health: InstanceHealth.nullable(),
+  /** Share of health checks that passed over the last 24 hours and 7 days (null: no samples). */
+  uptime: z.object({ day: z.number().nullable(), week: z.number().nullable() }),
+  capabilities: z.array(z.string()),
+  settings: InstanceSettings,
+  healthIntervalSec: z.number(),
+  startedAt: z.string().nullable(),
+  createdAt: z.string(),
+});
+export type Instance = z.infer<typeof Instance>;
+
+export const InstanceListQuery = ListQuery.extend({
+  sort: z.enum(['name', 'kind', 'domain', 'status', 'createdAt']).default('createdAt'),
+  kind: InstanceKind.optional(),
+  status: InstanceStatus.optional(),
+});
+
+export const InstanceAccepted = z.object({ id: z.string(), jobId: z.string() });
+export type InstanceAccepted = z.infer<typeof InstanceAccepted>;
+
+export const DeleteInstanceQuery = z.object({
+  confirm: z.string().min(1, 'repeat the instance name to confirm'),
+  reason: z.string().max(500).optional(),
+});
+
+export const LogsQuery = z.object({ tail: z.coerce.number().int().min(1).max(5000).default(200) });
+export const InstanceLogs = z.object({ lines: z.array(z.string()) });
+
+export const HealthSample = z.object({
+  at: z.string(),
+  ok: z.boolean(),
+  latencyMs: z.number().nullable(),
+  checks: z.array(z.object({ name: z.string(), ok: z.boolean(), detail: z.string(), latencyMs: z.number().optional() })),
+});
+export const HealthSamplesQuery = z.object({
+  since: IsoDate.optional(),
+  until: IsoDate.optional(),
+  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+});
+
+export const InstanceEvent = z.object({
+  id: z.string(),
+  at: z.string(),
+  type: z.enum(['status-change', 'crash', 'restart', 'action']),
+  fromStatus: InstanceStatus.nullable(),
+  toStatus: InstanceStatus.nullable(),
+  reason: z.string(),
+});
+export type InstanceEvent = z.infer<typeof InstanceEvent>;
+export const InstanceEventsQuery = ListQuery.extend({ sort: z.enum(['at']).default('at') });
+
+/** What this host can run: detected programs and versions, and how to install a missing one. */
+export const InstanceKindAvailability = z.object({
+  kind: InstanceKind,
+  displayName: z.string(),
+  available: z.boolean(),
+  version: z.string().nullable(),
+  runtimes: z.array(RuntimeKind),
+  installHint: z.string(),
+  problems: z.array(z.string()),
+});
+export type InstanceKindAvailability = z.infer<typeof InstanceKindAvailability>;
