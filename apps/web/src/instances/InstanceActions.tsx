@@ -3,20 +3,11 @@ import DeleteForeverIcon from '@mui/icons-material/DeleteForever';
 import PlayArrowIcon from '@mui/icons-material/PlayArrow';
 import RestartAltIcon from '@mui/icons-material/RestartAlt';
 import StopIcon from '@mui/icons-material/Stop';
-import {
-  Button as MuiButton,
-  Dialog,
-  DialogActions,
-  DialogContent,
-  DialogContentText,
-  DialogTitle,
-  Stack,
-  TextField,
-} from '@mui/material';
 import { useMutation } from '@tanstack/react-query';
 import type { Instance } from '@hearth/contracts';
-import { Button, Confirm, TopToolbar, useDataProvider, useRecordContext, useTranslate } from 'react-admin';
+import { Button, Confirm, TopToolbar, useDataProvider, useRecordContext } from 'react-admin';
 import { useCan } from '../access';
+import { TypeToConfirmDialog, type TypeToConfirmValues } from '../common/TypeToConfirmDialog';
 import { useNotifyError } from '../common/useNotifyError';
 import type { HearthDataProvider, InstanceCommand } from '../dataProvider';
 
@@ -78,6 +69,16 @@ export function InstanceActions({ busy, onStarted }: InstanceActionsProps) {
       notifyError(error);
     },
   });
+  // Destroying removes the server and its data, so the name must be typed; the reason goes to the audit log.
+  const destroy = useMutation({
+    mutationFn: ({ id, confirmation, reason }: TypeToConfirmValues & { id: string }) =>
+      dataProvider.destroyInstance(id, confirmation, reason || undefined),
+    onSuccess: ({ jobId }) => {
+      setDestroying(false);
+      onStarted('destroy', jobId);
+    },
+    onError: notifyError,
+  });
   if (!instance || !mayManage) return <TopToolbar />;
 
   const allowed = possible(instance);
@@ -108,77 +109,19 @@ export function InstanceActions({ busy, onStarted }: InstanceActionsProps) {
           onClose={() => setConfirming(undefined)}
         />
       )}
-      {destroying && (
-        <DestroyInstanceDialog
-          instance={instance}
-          onClose={() => setDestroying(false)}
-          onStarted={(jobId) => {
-            setDestroying(false);
-            onStarted('destroy', jobId);
-          }}
-        />
-      )}
+      <TypeToConfirmDialog
+        open={destroying}
+        onClose={() => setDestroying(false)}
+        title="hearth.instances.destroy.title"
+        content="hearth.instances.destroy.content"
+        confirmLabel="hearth.instances.destroy.confirm_label"
+        reasonLabel="hearth.instances.destroy.reason"
+        submitLabel="hearth.instances.destroy.submit"
+        messageArgs={{ name: instance.name, domain: instance.domain }}
+        expected={instance.name}
+        pending={destroy.isPending}
+        onConfirm={(values) => destroy.mutate({ id: instance.id, ...values })}
+      />
     </TopToolbar>
-  );
-}
-
-interface DestroyInstanceDialogProps {
-  instance: Instance;
-  onClose: () => void;
-  onStarted: (jobId: string) => void;
-}
-
-/** Destroying removes the server and its data, so the name must be typed; the reason goes to the audit log. */
-function DestroyInstanceDialog({ instance, onClose, onStarted }: DestroyInstanceDialogProps) {
-  const translate = useTranslate();
-  const notifyError = useNotifyError();
-  const dataProvider = useDataProvider<HearthDataProvider>();
-  const [confirmation, setConfirmation] = useState('');
-  const [reason, setReason] = useState('');
-  const destroy = useMutation({
-    mutationFn: () => dataProvider.destroyInstance(instance.id, confirmation.trim(), reason.trim() || undefined),
-    onSuccess: ({ jobId }) => onStarted(jobId),
-    onError: notifyError,
-  });
-  const confirmed = confirmation.trim() === instance.name;
-  return (
-    <Dialog open onClose={onClose} aria-labelledby="destroy-instance-title" fullWidth maxWidth="sm">
-      <DialogTitle id="destroy-instance-title">
-        {translate('hearth.instances.destroy.title', { name: instance.name })}
-      </DialogTitle>
-      <DialogContent>
-        <Stack spacing={2}>
-          <DialogContentText>
-            {translate('hearth.instances.destroy.content', { name: instance.name, domain: instance.domain })}
-          </DialogContentText>
-          <TextField
-            label={translate('hearth.instances.destroy.confirm_label')}
-            value={confirmation}
-            onChange={(event) => setConfirmation(event.target.value)}
-            autoComplete="off"
-            autoFocus
-            slotProps={{ htmlInput: { spellCheck: false, autoCapitalize: 'none' } }}
-          />
-          <TextField
-            label={translate('hearth.instances.destroy.reason')}
-            value={reason}
-            onChange={(event) => setReason(event.target.value)}
-            multiline
-            slotProps={{ htmlInput: { maxLength: 500 } }}
-          />
-        </Stack>
-      </DialogContent>
-      <DialogActions>
-        <MuiButton onClick={onClose}>{translate('ra.action.cancel')}</MuiButton>
-        <MuiButton
-          color="error"
-          variant="contained"
-          disabled={!confirmed || destroy.isPending}
-          onClick={() => destroy.mutate()}
-        >
-          {translate('hearth.instances.destroy.submit')}
-        </MuiButton>
-      </DialogActions>
-    </Dialog>
   );
 }

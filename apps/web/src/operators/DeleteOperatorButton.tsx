@@ -1,8 +1,9 @@
 import { useState } from 'react';
 import DeleteIcon from '@mui/icons-material/Delete';
-import { Button, Dialog, DialogActions, DialogContent, DialogContentText, DialogTitle, Stack, TextField } from '@mui/material';
+import { Button } from '@mui/material';
 import type { Operator } from '@hearth/contracts';
 import { useDelete, useNotify, useRecordContext, useRedirect, useTranslate } from 'react-admin';
+import { TypeToConfirmDialog, type TypeToConfirmValues } from '../common/TypeToConfirmDialog';
 import { useNotifyError } from '../common/useNotifyError';
 
 /** Deleting an operator is final, so the email must be typed; the reason goes to the audit log. */
@@ -14,24 +15,16 @@ export function DeleteOperatorButton() {
   const notifyError = useNotifyError();
   const [deleteOne, { isPending }] = useDelete<Operator>();
   const [open, setOpen] = useState(false);
-  const [confirmation, setConfirmation] = useState('');
-  const [reason, setReason] = useState('');
   if (!operator) return null;
 
-  const confirmed = confirmation.trim().toLowerCase() === operator.email.toLowerCase();
-  const close = () => {
-    setOpen(false);
-    setConfirmation('');
-    setReason('');
-  };
-  const remove = () =>
+  const remove = ({ confirmation, reason }: TypeToConfirmValues) =>
     deleteOne(
       'operators',
-      { id: operator.id, previousData: operator, meta: { confirm: confirmation.trim(), reason: reason.trim() } },
+      { id: operator.id, previousData: operator, meta: { confirm: confirmation, reason } },
       {
         mutationMode: 'pessimistic',
         onSuccess: () => {
-          close();
+          setOpen(false);
           notify('hearth.operators.delete.done', { type: 'info', messageArgs: { email: operator.email } });
           redirect('list', 'operators');
         },
@@ -44,36 +37,20 @@ export function DeleteOperatorButton() {
       <Button color="error" startIcon={<DeleteIcon />} onClick={() => setOpen(true)}>
         {translate('ra.action.delete')}
       </Button>
-      <Dialog open={open} onClose={close} aria-labelledby="delete-operator-title">
-        <DialogTitle id="delete-operator-title">
-          {translate('hearth.operators.delete.title', { email: operator.email })}
-        </DialogTitle>
-        <DialogContent>
-          <Stack spacing={2}>
-            <DialogContentText>{translate('hearth.operators.delete.content')}</DialogContentText>
-            <TextField
-              label={translate('hearth.operators.delete.confirm_label')}
-              value={confirmation}
-              onChange={(event) => setConfirmation(event.target.value)}
-              autoComplete="off"
-              autoFocus
-            />
-            <TextField
-              label={translate('hearth.operators.delete.reason')}
-              value={reason}
-              onChange={(event) => setReason(event.target.value)}
-              multiline
-              slotProps={{ htmlInput: { maxLength: 500 } }}
-            />
-          </Stack>
-        </DialogContent>
-        <DialogActions>
-          <Button onClick={close}>{translate('ra.action.cancel')}</Button>
-          <Button color="error" variant="contained" disabled={!confirmed || isPending} onClick={remove}>
-            {translate('hearth.operators.delete.submit')}
-          </Button>
-        </DialogActions>
-      </Dialog>
+      <TypeToConfirmDialog
+        open={open}
+        onClose={() => setOpen(false)}
+        title="hearth.operators.delete.title"
+        content="hearth.operators.delete.content"
+        confirmLabel="hearth.operators.delete.confirm_label"
+        reasonLabel="hearth.operators.delete.reason"
+        submitLabel="hearth.operators.delete.submit"
+        messageArgs={{ email: operator.email }}
+        expected={operator.email}
+        ignoreCase
+        pending={isPending}
+        onConfirm={remove}
+      />
     </>
   );
 }
