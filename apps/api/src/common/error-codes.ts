@@ -45,6 +45,7 @@ export const ERROR_CODES = {
   'instance/settings_invalid': { status: 400, title: 'The instance settings are not valid' },
   'instance/bind_address_unavailable': { status: 400, title: 'The bind address is not an address of this host' },
   'instance/ports_exhausted': { status: 409, title: 'No free port is left in the port range' },
+  'instance/uids_exhausted': { status: 409, title: 'No uid is left for another instance' },
   'instance/busy': { status: 409, title: 'Another operation on this instance is not finished' },
   'instance/confirmation_mismatch': { status: 400, title: 'The confirmation does not match' },
 

@@ -38,11 +38,16 @@ const EnvSchema = z.object({
     .transform((v) => v.split('-').map(Number) as [number, number])
     .refine(([first, last]) => first >= 1024 && last <= 65535 && first <= last, 'must be a range of ports within 1024-65535')
     .default([15200, 16199]),
-  /** `user` or `user:group` the process runtime runs instances as when Hearth is root. */
+  /**
+   * `user` or `user:group` the process runtime runs every instance as when Hearth is root. Unset:
+   * each instance gets its own uid and gid from HEARTH_INSTANCE_UID_BASE.
+   */
   HEARTH_INSTANCE_USER: z
     .string()
     .regex(/^[a-z_][a-z0-9_.-]*(:[a-z_][a-z0-9_.-]*)?$|^\d+(:\d+)?$/i, 'must be a user name or user:group')
-    .default('nobody'),
+    .optional(),
+  /** First of the uids (= gids) given to instances, one each, when Hearth is root; no passwd entries needed. */
+  HEARTH_INSTANCE_UID_BASE: z.coerce.number().int().min(1000).max(4_000_000_000).default(2_000_000),
   /** Health samples of instances older than this are deleted by the daily prune. */
   HEARTH_SAMPLE_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** Delay before the first retry of a failed alert delivery; it doubles with each of the 4 retries. */
@@ -70,7 +75,10 @@ export interface HearthConfig {
   /** Absolute; each instance gets <instancesDir>/<instance id>. */
   instancesDir: string;
   portRange: { first: number; last: number };
-  instanceUser: { user: string; group: string };
+  /** Set: every instance runs as this user (when Hearth is root). Unset: each runs as its own uid. */
+  instanceUser?: { user: string; group: string };
+  /** Instance n (Instance.runAsId) runs as uid = gid = instanceUidBase + n when Hearth is root. */
+  instanceUidBase: number;
   version: string;
   sampleRetentionDays: number;
   alertRetryDelayMs: number;
@@ -113,14 +121,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HearthConfig {
     webDir: e.HEARTH_WEB_DIR ?? resolve(__dirname, '../../../web/dist'),
     instancesDir: e.HEARTH_INSTANCES_DIR ? resolve(e.HEARTH_INSTANCES_DIR) : join(dataDir, 'instances'),
     portRange: { first: e.HEARTH_PORT_RANGE[0], last: e.HEARTH_PORT_RANGE[1] },
-    instanceUser: instanceUser(e.HEARTH_INSTANCE_USER),
+    instanceUser: e.HEARTH_INSTANCE_USER ? instanceUser(e.HEARTH_INSTANCE_USER) : undefined,
+    instanceUidBase: e.HEARTH_INSTANCE_UID_BASE,
     version: readVersion(),
     sampleRetentionDays: e.HEARTH_SAMPLE_RETENTION_DAYS,
     alertRetryDelayMs: e.HEARTH_ALERT_RETRY_DELAY_MS,
   };
 }
 
-/** Without a group: nogroup, the group Debian gives nobody (the default user). */
+/** Without a group: nogroup, the group Debian gives nobody. */
 function instanceUser(value: string): { user: string; group: string } {
   const [user, group] = value.split(':');
   return { user: user!, group: group ?? 'nogroup' };

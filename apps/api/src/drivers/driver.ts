@@ -61,6 +61,8 @@ export interface InstanceSpec {
   readonly bindAddress: string;
   /** Absolute path of the instance's directory on the runtime's host. */
   readonly dir: string;
+  /** The instance's own uid and gid on the runtime's host, if it has one (see RuntimeTarget.uid). */
+  readonly uid?: number;
   /** One port for each of the driver's portNames. */
   readonly ports: Readonly<Record<string, number>>;
   readonly settings: InstanceSettings;

@@ -21,8 +21,9 @@ export class HomeserverHost {
 
   constructor(
     private readonly box: SecretBox,
-    @Inject(CONFIG) config: HearthConfig,
+    @Inject(CONFIG) private readonly config: HearthConfig,
   ) {
+    // Instances without a uid of their own (created before per-instance uids) run as this user.
     this.processRuntime = new ProcessRuntime({ runAs: config.instanceUser });
   }
 
@@ -48,9 +49,19 @@ export class HomeserverHost {
       domain: instance.domain,
       bindAddress: instance.bindAddress,
       dir: instance.dir,
+      uid: this.uid(instance),
       ports: instance.ports as Record<string, number>,
       settings: instance.settings as InstanceSettings,
     };
+  }
+
+  /**
+   * The instance's own uid and gid when Hearth is root, unless HEARTH_INSTANCE_USER puts every
+   * instance under one user; instances created before per-instance uids have none.
+   */
+  uid(instance: Pick<Instance, 'runAsId'>): number | undefined {
+    if (this.config.instanceUser || instance.runAsId === null) return undefined;
+    return this.config.instanceUidBase + instance.runAsId;
   }
 
   /** Secrets are opened here, in the worker, for the duration of one operation. */

@@ -18,6 +18,7 @@ import { HealthScheduleService } from '../monitoring/health-schedule.service';
 import { HealthSummaryService } from '../monitoring/health-summary.service';
 import { InstanceEventsService } from '../monitoring/instance-events.service';
 import { allocatePorts, canBind } from '../runtimes/ports';
+import { MAX_INSTANCE_UID } from '../runtimes/process/run-as';
 import { RuntimeError } from '../runtimes/runtime';
 import { HomeserverHost } from './homeserver-host.service';
 import { toInstance } from './instance-view';
@@ -90,6 +91,7 @@ export class InstancesService {
     const secrets = generateSecrets(driver);
     for (let attempt = 1; ; attempt++) {
       const ports = await this.allocatePorts(driver, input.bindAddress);
+      const runAsId = await this.allocateRunAsId();
       await this.checkRenders(driver, { ...spec, ports }, secrets);
       try {
         await this.prisma.instance.create({
@@ -107,6 +109,7 @@ export class InstancesService {
             ports,
             secretsEnc: this.host.sealSecrets(secrets),
             dir: spec.dir,
+            runAsId,
             healthIntervalSec: input.healthIntervalSec,
             createdById,
             portsAllocated: { create: Object.entries(ports).map(([name, port]) => ({ name, port })) },
@@ -115,7 +118,7 @@ export class InstancesService {
         break;
       } catch (error) {
         if (!(error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002')) throw error;
-        // A concurrent create took the name or domain (say which), or one of these ports (try again).
+        // A concurrent create took the name or domain (say which), or one of these ports or the uid (try again).
         await this.assertUnique(input.name, input.domain);
         if (attempt === PORT_ATTEMPTS) throw error;
       }
@@ -236,6 +239,20 @@ export class InstancesService {
       if (error instanceof RuntimeError && error.code === 'runtime/ports_exhausted') throw new HearthError('instance/ports_exhausted', error.message);
       throw error;
     }
+  }
+
+  /**
+   * The index of the instance's own uid (HEARTH_INSTANCE_UID_BASE + index), one above the highest
+   * in use: a destroyed instance's uid is not handed out again while a higher one exists, so files
+   * it may have left outside its directory don't pass to a new instance. The unique key settles races.
+   */
+  private async allocateRunAsId(): Promise<number> {
+    const { _max } = await this.prisma.instance.aggregate({ _max: { runAsId: true } });
+    const next = (_max.runAsId ?? -1) + 1;
+    if (this.config.instanceUidBase + next > MAX_INSTANCE_UID) {
+      throw new HearthError('instance/uids_exhausted', `No uid left above HEARTH_INSTANCE_UID_BASE (${this.config.instanceUidBase}) for another instance`);
+    }
+    return next;
   }
 
   /** Rendering is pure: if it works now, the provisioning job's config step will too. */

@@ -12,6 +12,12 @@ export interface RuntimeTarget {
   readonly id: string;
   /** Absolute path of the instance's directory; the runtime owns its layout (see RUNTIME_LAYOUT). */
   readonly dir: string;
+  /**
+   * The instance's own numeric user id, also its group id, for runtimes that switch users (the
+   * process runtime when Hearth runs as root); it needs no passwd entry. Without it the runtime's
+   * configured user is used.
+   */
+  readonly uid?: number;
 }
 
 /** The program an instance runs, as a driver renders it. */

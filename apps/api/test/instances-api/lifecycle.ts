@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import type { Instance } from '@hearth/contracts';
 import { HomeserverHost } from '../../src/instances/homeserver-host.service';
@@ -78,6 +80,17 @@ export function lifecycleThroughTheApi(kind: 'prosody' | 'ejabberd', portRange: 
         assert.equal(host, '127.0.0.1', portName);
         assert.ok(Number(port) >= portRange.first && Number(port) <= portRange.last, `${portName} port ${port} is in the range`);
         assert.deepEqual(await listeningAddresses(Number(port)), ['127.0.0.1'], `${portName} listens on loopback only`);
+      }
+      // Its own uid and gid (the default HEARTH_INSTANCE_UID_BASE plus its index), with no passwd entry.
+      const row = await app.prisma.instance.findUniqueOrThrow({ where: { id: instance.id } });
+      assert.ok(Number.isInteger(row.runAsId), 'an index for its own uid');
+      if (process.getuid?.() === 0) {
+        const uid = 2_000_000 + row.runAsId!;
+        assert.equal(app.get(HomeserverHost).spec(row).uid, uid);
+        const procStatus = await readFile(`/proc/${(await pid())!}/status`, 'utf8');
+        assert.match(procStatus, new RegExp(`^Uid:\\s+${uid}\\s`, 'm'));
+        assert.match(procStatus, new RegExp(`^Gid:\\s+${uid}\\s`, 'm'));
+        assert.equal((await stat(join(row.dir, 'home'))).uid, uid);
       }
     });
 

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { type InstanceContext, type InstanceSpec } from '../../src/drivers/driver';
 import { PROSODY_PATHS } from '../../src/drivers/prosody/prosody.config';
@@ -12,20 +14,22 @@ import { allocatePorts } from '../../src/runtimes/ports';
 import { ProcessRuntime } from '../../src/runtimes/process/process.runtime';
 import { allLogs, isAlive, listeningAddresses, loginAndEcho, loginFails, makeBaseDir, processesMentioning, waitFor } from './support';
 
-// Real Prosody 0.12 processes, run by the process runtime as nobody:nogroup when the tests run as root.
+// Real Prosody 0.12 processes, run by the process runtime as nobody:nogroup (or an instance's own
+// uid) when the tests run as root.
+const execFileAsync = promisify(execFile);
 const RANGE = { first: 25200, last: 25399 };
 const driver = new ProsodyDriver();
 const runtime = new ProcessRuntime({ stopTimeoutMs: 10_000 });
 const taken = new Set<number>();
 let base: Awaited<ReturnType<typeof makeBaseDir>>;
 
-async function newInstance(id: string, domain: string, settings: InstanceSpec['settings'] = {}): Promise<InstanceContext> {
+async function newInstance(id: string, domain: string, settings: InstanceSpec['settings'] = {}, uid?: number): Promise<InstanceContext> {
   const ports = await allocatePorts(
     driver.portNames.map((port) => ({ name: port.name, host: '127.0.0.1' })),
     { taken, range: RANGE },
   );
   for (const port of Object.values(ports)) taken.add(port);
-  const spec: InstanceSpec = { id, kind: 'prosody', domain, bindAddress: '127.0.0.1', dir: join(base.dir, id), ports, settings };
+  const spec: InstanceSpec = { id, kind: 'prosody', domain, bindAddress: '127.0.0.1', dir: join(base.dir, id), uid, ports, settings };
   return { spec, runtime, secrets: generateSecrets(driver) };
 }
 
@@ -172,6 +176,60 @@ describe('Prosody instances on the process runtime', () => {
       await runtime.destroy(club.spec);
     }
     assert.deepEqual(await processesMentioning(club.spec.dir), []);
+  });
+
+  test('instances with uids of their own run as those uids and cannot read each other\'s data', async (t) => {
+    // Ids without a passwd entry, as Hearth gives them (HEARTH_INSTANCE_UID_BASE + Instance.runAsId).
+    const uidA = 2_900_001;
+    const uidB = 2_900_002;
+    const a = await newInstance('own-a', 'own-a.test', {}, uidA);
+    const b = await newInstance('own-b', 'own-b.test', {}, uidB);
+    try {
+      await provision(a);
+      await provision(b);
+      await driver.createUser(a, 'anna', 'anna-password');
+      await driver.createUser(b, 'bert', 'bert-password');
+      assert.deepEqual(await driver.listUsers(a), ['anna']);
+      assert.deepEqual(await driver.listUsers(b), ['bert']);
+      if (process.getuid?.() !== 0) {
+        t.skip('not root: every instance runs as this user');
+        return;
+      }
+      for (const [context, uid] of [[a, uidA], [b, uidB]] as const) {
+        const pid = (await runtime.status(context.spec)).pid!;
+        const procStatus = await readFile(`/proc/${pid}/status`, 'utf8');
+        assert.match(procStatus, new RegExp(`^Uid:\\s+${uid}\\s+${uid}\\s+${uid}\\s+${uid}$`, 'm'), `${context.spec.id} runs as ${uid}`);
+        assert.match(procStatus, new RegExp(`^Gid:\\s+${uid}\\s+${uid}\\s+${uid}\\s+${uid}$`, 'm'));
+        assert.match(procStatus, /^Groups:\s*$/m, 'no supplementary groups');
+        const database = await stat(join(context.spec.dir, PROSODY_PATHS.data, 'prosody.sqlite'));
+        assert.deepEqual([database.uid, database.gid], [uid, uid], 'its data belongs to its uid');
+        // The logs route reads the server's own files as the instance's uid.
+        const whoami = await runtime.exec(context.spec, 'id', ['-u']);
+        assert.equal(whoami.stdout.trim(), String(uid));
+      }
+      // As A's uid, B's data (database and directory) is out of reach; B's own uid reads it.
+      const asUid = (uid: number, ...command: string[]) =>
+        execFileAsync('setpriv', [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--', ...command]).then(
+          (result) => ({ code: 0, stderr: result.stderr }),
+          (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }),
+        );
+      const bData = join(b.spec.dir, PROSODY_PATHS.data);
+      for (const command of [['cat', join(bData, 'prosody.sqlite')], ['ls', bData], ['cat', join(b.spec.dir, PROSODY_PATHS.config)]]) {
+        const denied = await asUid(uidA, ...command);
+        assert.notEqual(denied.code, 0, `${command.join(' ')} as A`);
+        assert.match(denied.stderr, /Permission denied/, `${command.join(' ')} as A`);
+      }
+      assert.equal((await asUid(uidB, 'cat', join(bData, 'prosody.sqlite'))).code, 0, 'B reads its own database');
+      assert.match((await asUid(uidB, 'cat', join(a.spec.dir, PROSODY_PATHS.data, 'prosody.sqlite'))).stderr, /Permission denied/);
+      // Nor can A's uid signal B's server.
+      const killed = await asUid(uidA, 'kill', '-0', String((await runtime.status(b.spec)).pid));
+      assert.notEqual(killed.code, 0);
+    } finally {
+      await runtime.destroy(a.spec);
+      await runtime.destroy(b.spec);
+    }
+    assert.deepEqual(await processesMentioning(a.spec.dir), []);
+    assert.deepEqual(await processesMentioning(b.spec.dir), []);
   });
 
   test('a restarted Hearth (a new runtime object) finds the same process and starts no duplicate', async () => {

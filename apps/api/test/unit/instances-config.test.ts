@@ -3,11 +3,13 @@ import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config/config';
 
-test('instances live below the data directory, on the default ports, as nobody', () => {
+test('instances live below the data directory, on the default ports, each as its own uid', () => {
   const config = loadConfig({ HEARTH_DATA_DIR: '/var/lib/hearth' });
   assert.equal(config.instancesDir, '/var/lib/hearth/instances');
   assert.deepEqual(config.portRange, { first: 15200, last: 16199 });
-  assert.deepEqual(config.instanceUser, { user: 'nobody', group: 'nogroup' });
+  assert.equal(config.instanceUser, undefined);
+  assert.equal(config.instanceUidBase, 2_000_000);
+  assert.equal(loadConfig({ HEARTH_INSTANCE_UID_BASE: '300000' }).instanceUidBase, 300_000);
 });
 
 test('HEARTH_INSTANCES_DIR, HEARTH_PORT_RANGE and HEARTH_INSTANCE_USER are parsed', () => {
@@ -15,6 +17,7 @@ test('HEARTH_INSTANCES_DIR, HEARTH_PORT_RANGE and HEARTH_INSTANCE_USER are parse
   assert.equal(config.instancesDir, resolve('srv/instances'));
   assert.deepEqual(config.portRange, { first: 20000, last: 20099 });
   assert.deepEqual(config.instanceUser, { user: 'hearth-run', group: 'hearth-run' });
+  assert.deepEqual(loadConfig({ HEARTH_INSTANCE_USER: 'nobody' }).instanceUser, { user: 'nobody', group: 'nogroup' });
   assert.equal(loadConfig({ HEARTH_DATA_DIR: 'data' }).instancesDir, join(resolve('data'), 'instances'));
 });
 
@@ -24,5 +27,8 @@ test('a bad range or user is refused, naming the variable', () => {
   }
   for (const user of ['nobody:nogroup:x', 'no body']) {
     assert.throws(() => loadConfig({ HEARTH_INSTANCE_USER: user }), /HEARTH_INSTANCE_USER/, user);
+  }
+  for (const base of ['0', '999', '-5', '2.5', '4294967295', 'many']) {
+    assert.throws(() => loadConfig({ HEARTH_INSTANCE_UID_BASE: base }), /HEARTH_INSTANCE_UID_BASE/, base);
   }
 });

@@ -17,10 +17,13 @@ import {
   type StopResult,
 } from '../runtime';
 import { type ProcInfo, allPids, bootId, isGone, procCwd, procInfo, procUid } from './proc';
-import { type RunAs, type RunAsConfig, asUser, resolveRunAs } from './run-as';
+import { type RunAs, type RunAsConfig, asUser, resolveRunAs, runAsFor } from './run-as';
 
 export interface ProcessRuntimeOptions {
-  /** The user instances run as when Hearth runs as root (default nobody:nogroup); ignored otherwise. */
+  /**
+   * The user instances without a uid of their own (RuntimeTarget.uid) run as when Hearth runs as
+   * root (default nobody:nogroup); ignored otherwise.
+   */
   readonly runAs?: RunAsConfig;
   readonly setpriv?: string;
   /** PATH given to instances and exec'd commands. */
@@ -69,10 +72,10 @@ export class ProcessRuntime implements Runtime {
     this.path = options.path ?? DEFAULT_PATH;
   }
 
-  /** The user this runtime runs instances as. */
-  runAs(): Promise<RunAs> {
+  /** The user this runtime runs an instance as: its own uid, if it has one and Hearth is root, or the configured user. */
+  async runAs(target?: RuntimeTarget): Promise<RunAs> {
     this.runAsPromise ??= resolveRunAs(this.options.runAs);
-    return this.runAsPromise;
+    return runAsFor(await this.runAsPromise, target?.uid);
   }
 
   start(spec: RunSpec): Promise<RuntimeStatus> {
@@ -84,7 +87,7 @@ export class ProcessRuntime implements Runtime {
     const current = await this.status(spec);
     if (current.state === 'running') return current;
 
-    const runAs = await this.runAs();
+    const runAs = await this.runAs(spec);
     await this.prepareLayout(spec, runAs);
     await this.endLeftovers(spec, await this.readPidRecord(spec));
     await this.rotateConsoleLog(spec);
@@ -190,7 +193,7 @@ export class ProcessRuntime implements Runtime {
 
   async writeFiles(target: RuntimeTarget, files: readonly FileEntry[]): Promise<void> {
     checkTarget(target);
-    const runAs = await this.runAs();
+    const runAs = await this.runAs(target);
     await this.prepareLayout(target, runAs);
     for (const file of files) {
       const path = insideDir(target.dir, file.path);
@@ -201,7 +204,7 @@ export class ProcessRuntime implements Runtime {
         await this.ensureDir(target.dir, path, runAs, file.mode ?? 0o700);
         continue;
       }
-      // Private by default: instances may share a group (nogroup) with other daemons.
+      // Private by default: instances may share a group (nogroup, HEARTH_INSTANCE_USER) with other daemons.
       await this.ensureDir(target.dir, dirname(path), runAs, 0o700);
       await writeFileAtomic(path, file.content, file.mode ?? 0o600, runAs);
     }
@@ -214,7 +217,7 @@ export class ProcessRuntime implements Runtime {
 
   async exec(target: RuntimeTarget, command: string, args: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
     checkTarget(target);
-    const runAs = await this.runAs();
+    const runAs = await this.runAs(target);
     await this.prepareLayout(target, runAs);
     const timeoutMs = options.timeoutMs ?? this.options.execTimeoutMs ?? 60_000;
     const [file, argv] = asUser(runAs, this.setpriv, command, args);
@@ -331,7 +334,7 @@ export class ProcessRuntime implements Runtime {
   }
 
   private async orphans(target: RuntimeTarget, record: PidRecord | undefined): Promise<ProcInfo[]> {
-    const runAs = await this.runAs();
+    const runAs = await this.runAs(target);
     const sameBoot = record && record.bootId === (await bootId());
     const found: ProcInfo[] = [];
     for (const pid of await allPids()) {

@@ -24,7 +24,8 @@ export const DEFAULT_RUN_AS: RunAsConfig = { user: 'nobody', group: 'nogroup' };
 
 /**
  * Root never runs a homeserver: as root Hearth switches to the configured user (nobody:nogroup
- * by default); as anyone else the instance runs as that same user, since nothing else is possible.
+ * by default) or to an instance's own uid (runAsFor); as anyone else the instance runs as that
+ * same user, since nothing else is possible.
  */
 export async function resolveRunAs(config: RunAsConfig = DEFAULT_RUN_AS): Promise<RunAs> {
   const uid = process.getuid?.() ?? 0;
@@ -51,6 +52,21 @@ async function lookupId(database: 'passwd' | 'group', name: string): Promise<num
     // Reported below.
   }
   throw new RuntimeError('runtime/user_unknown', `No ${database === 'passwd' ? 'user' : 'group'} named ${name} on this host`);
+}
+
+/** The highest uid/gid an instance may get: (uid_t)-1 means "no change" to setresuid. */
+export const MAX_INSTANCE_UID = 4_294_967_294;
+
+/**
+ * Who one instance runs as: its own uid (= gid) when it has one and Hearth switches users,
+ * otherwise the runtime's user. A plain number, so no passwd or group entry is needed.
+ */
+export function runAsFor(base: RunAs, uid: number | undefined): RunAs {
+  if (!base.switchUser || uid === undefined) return base;
+  if (!Number.isInteger(uid) || uid <= 0 || uid > MAX_INSTANCE_UID) {
+    throw new RuntimeError('runtime/user_unknown', `Invalid instance uid ${uid}: instances must not run as root`);
+  }
+  return { user: String(uid), group: String(uid), uid, gid: uid, switchUser: true };
 }
 
 /** The command line that runs `command args` as the instance's user. */
