@@ -5,81 +5,34 @@
 // Traffic goes to 127.0.0.1 only; every run is bounded in time and in request count.
 //
 //   node bench/api-throughput.mjs [--duration=5] [--concurrency=32] [--max-requests=300000] [--rounds=1]
-import http from 'node:http';
 import net from 'node:net';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { apiRequire, createBenchEnvironment, loadApi, ownerClient, sleep, startHearth } from './support/hearth.mjs';
 
 const AUDIT_ROWS = 2_000;
 
 async function main() {
   const options = parseArgs(process.argv.slice(2));
-  const api = createRequire(new URL('../apps/api/package.json', import.meta.url));
-  const dist = (path) => api.resolve(`./dist/${path}`);
-  let modules;
-  try {
-    modules = {
-      createHttpApp: api(dist('http-app.js')).createHttpApp,
-      loadConfig: api(dist('config/config.js')).loadConfig,
-      OperatorsService: api(dist('operators/operators.service.js')).OperatorsService,
-      PrismaService: api(dist('database/prisma.service.js')).PrismaService,
-    };
-  } catch (error) {
-    if (error.code !== 'MODULE_NOT_FOUND') throw error;
-    console.error('The API is not built: run `npm run build` first.');
-    process.exit(1);
-  }
-  const { deployMigrations, dropDatabase } = await import('@hearth/db');
-  const Fastify = api('fastify');
-  const { Redis } = api('ioredis');
+  const modules = loadApi();
+  const Fastify = apiRequire('fastify');
 
-  const id = randomBytes(4).toString('hex');
-  // Same server and credentials as DATABASE_URL, a database of our own.
-  const serverUrl = new URL(process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/hearth');
-  serverUrl.pathname = `/hearth_bench_${id}`;
-  const databaseUrl = serverUrl.toString();
-  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const redisPrefix = `hearth_bench_${id}`;
-  const dataDir = await mkdtemp(join(tmpdir(), 'hearth-bench-'));
-
-  let app;
+  // Throw-away database, Redis prefix and data directory; removed at the end and on Ctrl-C.
+  const env = await createBenchEnvironment();
   let baseline;
-  const cleanUp = async () => {
-    await app?.close().catch(() => undefined);
-    await baseline?.close().catch(() => undefined);
-    await dropDatabase(databaseUrl).catch((e) => console.error(`could not drop ${databaseUrl}: ${e.message}`));
-    await deleteKeys(Redis, redisUrl, `${redisPrefix}:*`).catch(() => undefined);
-    await rm(dataDir, { recursive: true, force: true });
-  };
-  process.once('SIGINT', () => void cleanUp().finally(() => process.exit(130)));
-
+  env.defer('close the baseline', () => baseline?.close());
   try {
-    await deployMigrations({ databaseUrl });
-    const config = modules.loadConfig({
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      REDIS_URL: redisUrl,
-      HEARTH_WORKER: 'off',
-      HEARTH_LOG_LEVEL: 'warn',
-      HEARTH_REDIS_PREFIX: redisPrefix,
-      HEARTH_DATA_DIR: dataDir,
-      HEARTH_HOST: '127.0.0.1',
-      HEARTH_PORT: '0',
+    const hearth = await startHearth(env, modules, { HEARTH_WORKER: 'off' });
+    // On Ctrl-C the load stops first: Hearth closes its database pool before its HTTP server,
+    // and requests still arriving then can hang, and its close with them.
+    env.defer('stop the load generator', async () => {
+      if (!loadWorker) return;
+      await loadWorker.terminate();
+      await sleep(500); // the requests already received finish
     });
-    app = await modules.createHttpApp(config);
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const hearthPort = app.getHttpServer().address().port;
-
-    const email = 'bench-owner@hearth.local';
-    const password = randomBytes(18).toString('base64url');
-    await app.get(modules.OperatorsService).create({ email, password, role: 'owner' }, 'system');
-    await seedAuditEvents(app.get(modules.PrismaService), AUDIT_ROWS);
-    await waitHealthy(hearthPort);
-    const token = await login(hearthPort, email, password);
+    const hearthPort = hearth.port;
+    const { token } = await ownerClient(hearth, modules);
+    await seedAuditEvents(hearth.app.get(modules.PrismaService), AUDIT_ROWS);
 
     baseline = Fastify({ logger: false });
     baseline.get('/hello', async () => ({ hello: 'world' }));
@@ -106,7 +59,7 @@ async function main() {
     printTable(targets.map((target, i) => ({ ...target, ...median(rounds[i]) })));
     console.log(`\nload average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   } finally {
-    await cleanUp();
+    await env.cleanUp();
   }
 }
 
@@ -146,55 +99,16 @@ async function seedAuditEvents(prisma, count) {
     FROM generate_series(1, ${count}) AS g`;
 }
 
-function request(port, method, path, headers = {}, body) {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = http.request({ host: '127.0.0.1', port, method, path, headers: payload ? { ...headers, 'content-type': 'application/json' } : headers }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode, text }));
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
-
-async function waitHealthy(port) {
-  for (let i = 0; i < 50; i++) {
-    const res = await request(port, 'GET', '/api/health').catch(() => undefined);
-    if (res?.status === 200) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('Hearth did not become healthy within 5 s');
-}
-
-async function login(port, email, password) {
-  const res = await request(port, 'POST', '/api/auth/login', {}, { email, password });
-  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${res.text}`);
-  return JSON.parse(res.text).token;
-}
-
-async function deleteKeys(Redis, url, pattern) {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await redis.connect();
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-      if (keys.length) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
+/** The load generator's thread while it runs. */
+let loadWorker;
 
 function runInWorker(job) {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL(import.meta.url), { workerData: job });
+    loadWorker = worker;
     worker.once('message', resolve);
     worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the load generator stopped (exit code ${code})`)));
   });
 }
 

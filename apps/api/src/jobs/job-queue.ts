@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { type ConnectionOptions, Queue } from 'bullmq';
 import { CONFIG } from '../config/config.module';
 import type { HearthConfig } from '../config/config';
@@ -28,7 +28,7 @@ export function bullConnection(config: HearthConfig): ConnectionOptions {
 
 /** The transport of jobs; their record of truth is JobRecords in PostgreSQL. */
 @Injectable()
-export class JobQueue implements OnModuleDestroy {
+export class JobQueue implements OnApplicationShutdown {
   private readonly logger = new Logger('Jobs');
   readonly queue: Queue;
 
@@ -55,7 +55,9 @@ export class JobQueue implements OnModuleDestroy {
     return this.queue.getJobState(runId);
   }
 
-  async onModuleDestroy(): Promise<void> {
+  // Connections close last (onApplicationShutdown): the worker finishes its running jobs and the
+  // HTTP server its requests first, during onModuleDestroy and dispose.
+  async onApplicationShutdown(): Promise<void> {
     await this.queue.close();
   }
 }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { Worker } from 'bullmq';
 import { hostname } from 'node:os';
 import { CONFIG } from '../config/config.module';
@@ -18,7 +18,7 @@ const SWEEP_MS = 30_000;
  * so that nothing stays "running" forever.
  */
 @Injectable()
-export class WorkerService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class WorkerService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Worker');
   private worker?: Worker;
   private sweeper?: NodeJS.Timeout;
@@ -68,9 +68,10 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
     }
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** First in the shutdown order: the database and Redis stay open until running jobs are done. */
+  async onModuleDestroy(): Promise<void> {
     clearInterval(this.sweeper);
-    // close() lets running jobs finish their current work before the process exits.
+    // close() waits for running jobs; the connections they use close later, in onApplicationShutdown.
     await this.worker?.close();
   }
 }

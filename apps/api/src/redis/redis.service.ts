@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { CONFIG } from '../config/config.module';
 import type { HearthConfig } from '../config/config';
@@ -8,7 +8,7 @@ const FIRST_CONNECT_WAIT_MS = 3_000;
 
 /** One shared connection for commands; BullMQ opens its own (it needs blocking connections). */
 @Injectable()
-export class RedisService implements OnModuleInit, OnModuleDestroy {
+export class RedisService implements OnModuleInit, OnApplicationShutdown {
   readonly client: Redis;
   readonly prefix: string;
 
@@ -45,7 +45,9 @@ export class RedisService implements OnModuleInit, OnModuleDestroy {
     return { url: this.config.redisUrl, maxRetriesPerRequest: null };
   }
 
-  async onModuleDestroy(): Promise<void> {
+  // Connections close last (onApplicationShutdown): the worker finishes its running jobs and the
+  // HTTP server its requests first, during onModuleDestroy and dispose.
+  async onApplicationShutdown(): Promise<void> {
     this.client.disconnect();
   }
 }

@@ -292,7 +292,7 @@ describe('job plans', () => {
   test('the worker refuses to start with an incomplete set', async () => {
     const worker = new WorkerService(app.config, plansOf(), records, jobQueue);
     await assert.rejects(worker.onApplicationBootstrap(), /missing \[console\.prune, /);
-    await worker.onApplicationShutdown();
+    await worker.onModuleDestroy();
   });
 
   test('a job nobody handles fails in the runner, not silently', async () => {
