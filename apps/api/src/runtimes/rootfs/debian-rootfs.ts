@@ -128,6 +128,8 @@ const APT_CONF = [
   'APT::Install-Recommends "false";',
   'APT::Install-Suggests "false";',
   'Acquire::Languages "none";',
+  "// No pseudo-terminal for dpkg: without a terminal on Hearth's side, maintainer scripts' writes to it fail (EIO).",
+  'Dpkg::Use-Pty "false";',
   '',
 ].join('\n');
 
@@ -306,7 +308,8 @@ export class DebianRootfs {
   private inChroot(rootfs: string, argv: readonly string[], lock: FileHandle, onLine?: (line: string) => void): Promise<void> {
     // The rootfs path travels as $1, never spliced into the script.
     const script = 'set -e; mount -t proc proc "$1/proc"; mount --bind /dev "$1/dev"; r="$1"; shift; exec chroot "$r" "$@"';
-    const statusFd = onLine ? ['-o', 'APT::Status-Fd=1'] : [];
+    // Status lines on a pipe of their own (fd 4): apt's stdout is shared with maintainer scripts.
+    const statusFd = onLine ? ['-o', 'APT::Status-Fd=4'] : [];
     const [command, ...rest] = argv;
     return this.run([...this.isolated(), 'sh', '-c', script, 'sh', rootfs, command!, ...statusFd, ...rest], lock, onLine);
   }
@@ -386,7 +389,7 @@ export class DebianRootfs {
   }
 
   /**
-   * Runs argv with the lock descriptor inherited as fd 3, feeding stdout lines to onLine and
+   * Runs argv with the lock descriptor inherited as fd 9, feeding stdout lines to onLine and
    * keeping the last lines of output for the error message.
    */
   private run(argv: readonly string[], lock: FileHandle, onLine?: (line: string) => void, stdoutOnly = false): Promise<void> {
@@ -401,7 +404,8 @@ export class DebianRootfs {
       try {
         child = spawn(command!, args, {
           env: this.environment(),
-          stdio: ['ignore', 'pipe', 'pipe', lock.fd],
+          // fd 9, out of the way of debconf (fd 3) and other low descriptors package scripts use.
+          stdio: ['ignore', 'pipe', 'pipe', 'ignore', 'pipe', 'ignore', 'ignore', 'ignore', 'ignore', lock.fd],
           timeout: this.options.stepTimeoutMs ?? 20 * 60_000,
           killSignal: 'SIGKILL',
         });
@@ -414,6 +418,7 @@ export class DebianRootfs {
         onLine?.(line);
       });
       createInterface({ input: child.stderr! }).on('line', keep);
+      createInterface({ input: child.stdio[4] as NodeJS.ReadableStream }).on('line', (line) => onLine?.(line));
       child.once('error', rejectRun);
       child.once('close', (code, signal) => {
         if (code === 0) resolveRun();
