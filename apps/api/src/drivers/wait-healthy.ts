@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Driver, InstanceContext, ProbeResult } from './driver';
 import { DriverError } from './driver';
 
@@ -26,6 +27,6 @@ export async function waitHealthy(driver: Driver, context: InstanceContext, opti
       const failed = last.checks.filter((check) => !check.ok).map((check) => `${check.name}: ${check.detail}`);
       throw new DriverError('driver/unavailable', `${driver.displayName} did not become healthy: ${failed.join('; ')}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, interval));
+    await sleep(interval);
   }
 }

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../database/prisma.service';
+import { DAY_MS } from '../common/time';
 import type { JobContext } from '../jobs/job-context';
 import { JobHandler } from '../jobs/job-handler.decorator';
 
-const DAY_MS = 24 * 3600_000;
 // Ended sessions are kept a day (to tell "expired" from "unknown"), dead tokens a month
 // (so the token list still explains why a script stopped working).
 const SESSION_GRACE_MS = DAY_MS;

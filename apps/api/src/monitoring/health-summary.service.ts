@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { Instance } from '@hearth/contracts';
 import { PrismaService } from '../database/prisma.service';
+import { DAY_MS } from '../common/time';
 
 export type HealthSummary = Pick<Instance, 'health' | 'uptime'>;
-
-const DAY_MS = 86_400_000;
 
 /** The latest health sample and the uptime ratios shown with each instance. */
 @Injectable()

@@ -2,10 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG } from '../config/config.module';
 import type { HearthConfig } from '../config/config';
 import { PrismaService } from '../database/prisma.service';
+import { DAY_MS } from '../common/time';
 import type { JobContext } from '../jobs/job-context';
 import { JobHandler } from '../jobs/job-handler.decorator';
 
-const DAY_MS = 24 * 3600_000;
 // Small batches keep each delete's locks and WAL short while checks keep inserting.
 const BATCH = 5_000;
 

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { chmod, chown, lstat, mkdir, open, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 import {
@@ -523,9 +524,5 @@ function collect(stream: NodeJS.ReadableStream) {
     size += chunk.length;
   });
   return { text: () => Buffer.concat(chunks).toString('utf8') };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
 }
 
