@@ -8,4 +8,5 @@ export * from './audit.js';
 export * from './jobs.js';
 export * from './health.js';
 export * from './instances.js';
+export * from './instance-users.js';
 export * from './alerts.js';

@@ -3,7 +3,9 @@ import { IsoDate, ListQuery } from './common.js';
 
 export const InstanceKind = z.enum(['prosody', 'ejabberd', 'synapse']);
 export type InstanceKind = z.infer<typeof InstanceKind>;
-export const RuntimeKind = z.enum(['process', 'container']);
+/** How Hearth runs an instance's server; `external`: an adopted server that runs elsewhere, whose process Hearth does not manage. */
+export const RuntimeKind = z.enum(['process', 'container', 'external']);
+export const ManagedRuntimeKind = z.enum(['process', 'container']);
 export const InstanceStatus = z.enum(['provisioning', 'running', 'degraded', 'down', 'stopped', 'failed', 'upgrading']);
 export type InstanceStatus = z.infer<typeof InstanceStatus>;
 
@@ -29,6 +31,8 @@ export const InstanceSettings = z
     /** Message archive (MAM) retention; the retention-policy feature will drive this. */
     messageRetentionDays: z.number().int().min(1).max(3650).optional(),
     tls: z.object({ mode: z.enum(['off', 'self-signed']) }).optional(),
+    /** Synapse: the https URL clients reach it through (a reverse proxy); default http://<bind address>:<client port>/. */
+    publicBaseUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   })
   .strict();
 
@@ -37,13 +41,34 @@ export const CreateInstanceRequest = z
     name: InstanceName,
     kind: InstanceKind,
     domain: Domain,
-    runtime: RuntimeKind.default('process'),
+    runtime: ManagedRuntimeKind.default('process'),
     bindAddress: BindAddress.default('127.0.0.1'),
     settings: InstanceSettings.default({}),
     healthIntervalSec: z.number().int().min(5).max(3600).default(30),
   })
   .strict();
 export type CreateInstanceRequest = z.infer<typeof CreateInstanceRequest>;
+
+/**
+ * Adopting a Synapse that already runs: Hearth monitors and administers it through its Admin API
+ * but never starts, stops or upgrades it. Give either an access token of a server admin or the
+ * server's registration shared secret (Hearth then registers an admin account of its own).
+ */
+export const AdoptInstanceRequest = z
+  .object({
+    name: InstanceName,
+    kind: z.literal('synapse'),
+    baseUrl: z.url({ protocol: /^https?$/, error: 'must be the http(s) URL of the server, e.g. https://matrix.family.example' }),
+    accessToken: z.string().trim().min(1).max(1000).optional(),
+    sharedSecret: z.string().min(1).max(1000).optional(),
+    healthIntervalSec: z.number().int().min(5).max(3600).default(30),
+  })
+  .strict()
+  .refine((value) => Boolean(value.accessToken) !== Boolean(value.sharedSecret), {
+    message: 'give either accessToken or sharedSecret (not both)',
+    path: ['accessToken'],
+  });
+export type AdoptInstanceRequest = z.infer<typeof AdoptInstanceRequest>;
 
 export const UpdateInstanceRequest = z.object({ healthIntervalSec: z.number().int().min(5).max(3600) }).strict();
 
@@ -59,7 +84,11 @@ export const Instance = z.object({
   kind: InstanceKind,
   domain: z.string(),
   runtime: RuntimeKind,
+  /** False for an adopted server: no start, stop, restart or upgrade; removing it only forgets it. */
+  managed: z.boolean(),
   bindAddress: z.string(),
+  /** Where Hearth reaches an HTTP server (Synapse's client API); null for XMPP servers. */
+  baseUrl: z.string().nullable(),
   status: InstanceStatus,
   statusReason: z.string().nullable(),
   desiredState: z.enum(['running', 'stopped']),

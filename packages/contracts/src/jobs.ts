@@ -11,6 +11,9 @@ export const JobStep = z.object({
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
   error: z.string().optional(),
+  /** A long step's own progress (0-100) and what it is doing; absent for short steps. */
+  progress: z.number().optional(),
+  detail: z.string().optional(),
 });
 
 export const Job = z.object({

@@ -18,6 +18,9 @@ export const PERMISSIONS = {
   'instances.manage': 'admin',
   /** Server logs can carry user names and addresses, so they need more than viewing status. */
   'instances.logs': 'moderator',
+  /** Accounts on the homeservers: list, create, reset passwords. */
+  'instance-users.read': 'moderator',
+  'instance-users.manage': 'moderator',
   /** Admin: webhook URLs can embed a service's token. */
   'alerts.read': 'admin',
   'alerts.manage': 'admin',

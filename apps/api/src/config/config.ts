@@ -31,6 +31,8 @@ const EnvSchema = z.object({
   HEARTH_WEB_DIR: z.string().optional(),
   /** Where instances get their directories; default <HEARTH_DATA_DIR>/instances. */
   HEARTH_INSTANCES_DIR: z.string().min(1).optional(),
+  /** Where Hearth keeps the server software it installs itself (Synapse's root filesystem); default <HEARTH_DATA_DIR>/versions. */
+  HEARTH_VERSION_STORE: z.string().min(1).optional(),
   /** Ports handed to instances, `first-last`; outside Linux's ephemeral range by default. */
   HEARTH_PORT_RANGE: z
     .string()
@@ -74,6 +76,8 @@ export interface HearthConfig {
   webDir: string;
   /** Absolute; each instance gets <instancesDir>/<instance id>. */
   instancesDir: string;
+  /** Absolute; root filesystems and unpacked packages, shared by all instances. */
+  versionStore: string;
   portRange: { first: number; last: number };
   /** Set: every instance runs as this user (when Hearth is root). Unset: each runs as its own uid. */
   instanceUser?: { user: string; group: string };
@@ -120,6 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HearthConfig {
     metricsPublic: e.HEARTH_METRICS_PUBLIC,
     webDir: e.HEARTH_WEB_DIR ?? resolve(__dirname, '../../../web/dist'),
     instancesDir: e.HEARTH_INSTANCES_DIR ? resolve(e.HEARTH_INSTANCES_DIR) : join(dataDir, 'instances'),
+    versionStore: e.HEARTH_VERSION_STORE ? resolve(e.HEARTH_VERSION_STORE) : join(dataDir, 'versions'),
     portRange: { first: e.HEARTH_PORT_RANGE[0], last: e.HEARTH_PORT_RANGE[1] },
     instanceUser: e.HEARTH_INSTANCE_USER ? instanceUser(e.HEARTH_INSTANCE_USER) : undefined,
     instanceUidBase: e.HEARTH_INSTANCE_UID_BASE,

@@ -7,6 +7,7 @@ import { SecretBox } from '../crypto/secret-box';
 import type { Driver, InstanceContext, InstanceKind, InstanceSecrets, InstanceSettings, InstanceSpec } from '../drivers/driver';
 import { builtInDrivers } from '../drivers/drivers';
 import type { Instance } from '../generated/prisma/client';
+import { ExternalRuntime } from '../runtimes/external.runtime';
 import { ProcessRuntime } from '../runtimes/process/process.runtime';
 import type { Runtime } from '../runtimes/runtime';
 
@@ -16,13 +17,15 @@ import type { Runtime } from '../runtimes/runtime';
  */
 @Injectable()
 export class HomeserverHost {
-  private readonly drivers = builtInDrivers();
+  private readonly drivers: ReturnType<typeof builtInDrivers>;
   readonly processRuntime: Runtime;
+  private readonly externalRuntime = new ExternalRuntime();
 
   constructor(
     private readonly box: SecretBox,
     @Inject(CONFIG) private readonly config: HearthConfig,
   ) {
+    this.drivers = builtInDrivers({ versionStore: config.versionStore });
     // Instances without a uid of their own (created before per-instance uids) run as this user.
     this.processRuntime = new ProcessRuntime({ runAs: config.instanceUser });
   }
@@ -38,6 +41,7 @@ export class HomeserverHost {
   }
 
   runtime(kind: string): Runtime {
+    if (kind === 'external') return this.externalRuntime;
     if (kind !== 'process') throw new HearthError('request/invalid', `The ${kind} runtime is not available yet`);
     return this.processRuntime;
   }
@@ -52,6 +56,7 @@ export class HomeserverHost {
       uid: this.uid(instance),
       ports: instance.ports as Record<string, number>,
       settings: instance.settings as InstanceSettings,
+      baseUrl: instance.baseUrl ?? undefined,
     };
   }
 
@@ -66,12 +71,21 @@ export class HomeserverHost {
 
   /** Secrets are opened here, in the worker, for the duration of one operation. */
   context(instance: Instance): { driver: Driver; context: InstanceContext } {
-    const secrets: InstanceSecrets = instance.secretsEnc ? (JSON.parse(this.box.open(instance.secretsEnc)) as InstanceSecrets) : {};
+    const secrets = this.openSecrets(instance);
     return { driver: this.driver(instance.kind), context: { spec: this.spec(instance), runtime: this.runtime(instance.runtime), secrets } };
   }
 
   sealSecrets(secrets: InstanceSecrets): string {
     return this.box.seal(JSON.stringify(secrets));
+  }
+
+  /** The instance's secrets with `updates` merged in, sealed again (e.g. an admin token obtained at bootstrap). */
+  mergeSecrets(instance: Pick<Instance, 'secretsEnc'>, updates: InstanceSecrets): string {
+    return this.sealSecrets({ ...this.openSecrets(instance), ...updates });
+  }
+
+  private openSecrets(instance: Pick<Instance, 'secretsEnc'>): InstanceSecrets {
+    return instance.secretsEnc ? (JSON.parse(this.box.open(instance.secretsEnc)) as InstanceSecrets) : {};
   }
 
   /** Every kind Hearth knows, with what this host has installed. */
@@ -84,7 +98,7 @@ export class HomeserverHost {
           displayName: driver.displayName,
           available: detection.available,
           version: detection.version ?? null,
-          runtimes: ['process' as const],
+          runtimes: driver.adopt ? ['process' as const, 'external' as const] : ['process' as const],
           installHint: detection.installHint,
           problems: [...(detection.problems ?? [])],
         };

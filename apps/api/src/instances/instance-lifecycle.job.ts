@@ -19,7 +19,7 @@ import { HomeserverHost } from './homeserver-host.service';
  * the current settings, an existing certificate is kept, the admin account is reset to its
  * stored secret).
  */
-const BRING_UP = ['write-config', 'prepare', 'start', 'wait-healthy', 'bootstrap', 'schedule-health'];
+const BRING_UP = ['install', 'write-config', 'prepare', 'start', 'wait-healthy', 'bootstrap', 'schedule-health'];
 // ejabberd needs ~3 s the first time (Mnesia creates its tables); a loaded host much more.
 const HEALTHY_TIMEOUT_MS = 60_000;
 const MAX_REASON_LENGTH = 1_000;
@@ -46,7 +46,7 @@ export class InstanceLifecycleJobs {
   async provision({ instanceId }: Payload, context: JobContext): Promise<void> {
     const row = await this.load(instanceId);
     if (row.status !== 'provisioning') await this.events.transition(instanceId, 'provisioning', 'Provisioning again');
-    await this.settle(row, context, 'failed', (step) => this.bringUp(row, step));
+    await this.settle(row, context, 'failed', (step) => this.bringUp(row, step, context));
     await this.events.transition(instanceId, 'running', 'Provisioned');
   }
 
@@ -56,7 +56,7 @@ export class InstanceLifecycleJobs {
     const row = await this.load(instanceId);
     const byOperator = await this.byOperator(context);
     // A failed restart after a crash leaves the instance down, so supervision goes on with its backoff and crash-loop limit.
-    await this.settle(row, context, byOperator ? 'failed' : 'down', (step) => this.bringUp(row, step));
+    await this.settle(row, context, byOperator ? 'failed' : 'down', (step) => this.bringUp(row, step, context));
     await this.events.transition(instanceId, 'running', byOperator ? 'Started by an operator' : 'Started again after a crash');
   }
 
@@ -65,7 +65,7 @@ export class InstanceLifecycleJobs {
     const row = await this.load(instanceId);
     await this.settle(row, context, 'failed', async (step) => {
       await step('stop', () => this.stopServer(row));
-      await this.bringUp(row, step);
+      await this.bringUp(row, step, context);
     });
     await this.events.transition(instanceId, 'running', 'Restarted by an operator');
   }
@@ -94,9 +94,22 @@ export class InstanceLifecycleJobs {
     await context.step('delete-record', () => this.prisma.instance.deleteMany({ where: { id: instanceId } }));
   }
 
-  private async bringUp(row: InstanceRow, step: Step): Promise<void> {
+  @JobHandler('instance.rotate-admin-token', ['rotate'])
+  async rotateAdminToken({ instanceId }: Payload, context: JobContext): Promise<void> {
+    await context.step('rotate', async () => {
+      const row = await this.load(instanceId);
+      const { driver, context: instance } = this.host.context(row);
+      const rotated = await driver.rotateAdminCredentials!(instance);
+      await this.prisma.instance.update({ where: { id: instanceId }, data: { secretsEnc: this.host.mergeSecrets(row, rotated) } });
+      await this.events.record(instanceId, 'action', "Hearth's admin token was rotated; the old one is logged out");
+    });
+  }
+
+  private async bringUp(row: InstanceRow, step: Step, job: JobContext): Promise<void> {
     const { driver, context } = this.host.context(row);
     const { spec, runtime, secrets } = context;
+    // Software the driver installs itself (Synapse's root filesystem): built once, then found in the version store.
+    await step('install', async () => driver.install?.((percent, message) => job.progress(percent, message)));
     const rendered = await step('write-config', async () => {
       // Every ancestor of an instance directory must let the instance's user through.
       await mkdir(this.config.instancesDir, { recursive: true, mode: 0o711 });
@@ -112,7 +125,10 @@ export class InstanceLifecycleJobs {
       await runtime.start({ ...spec, process });
     });
     await step('wait-healthy', () => this.waitHealthy(row.id, driver, context));
-    await step('bootstrap', () => driver.bootstrap(context));
+    await step('bootstrap', async () => {
+      const obtained = await driver.bootstrap(context);
+      if (obtained) await this.prisma.instance.update({ where: { id: row.id }, data: { secretsEnc: this.host.mergeSecrets(await this.load(row.id), obtained) } });
+    });
     await step('schedule-health', async () => {
       const { healthIntervalSec } = await this.load(row.id);
       await this.healthSchedule.schedule(row.id, healthIntervalSec);

@@ -17,23 +17,33 @@ export function endpoints(driver: Driver | undefined, row: Pick<InstanceRow, 'bi
   return found;
 }
 
+/** What the instance can do: its driver's capabilities, or, for an adopted server (whose admin API may be partial), what it answered when probed. */
+export function capabilitiesOf(row: Pick<InstanceRow, 'runtime' | 'capabilities'>, driver: Driver | undefined): string[] {
+  if (row.runtime === 'external') return [...row.capabilities].sort();
+  return driver ? [...driver.capabilities].sort() : [];
+}
+
 /** The API's view of an instance row. Secrets stay behind: the row's sealed secrets never leave. */
 export function toInstance(row: InstanceRow, driver: Driver | undefined, summary: HealthSummary): Instance {
+  const found = endpoints(driver, row);
+  const managed = row.runtime !== 'external';
   return {
     id: row.id,
     name: row.name,
     kind: row.kind as InstanceKind,
     domain: row.domain,
     runtime: row.runtime,
+    managed,
     bindAddress: row.bindAddress,
+    baseUrl: row.baseUrl ?? (driver?.httpApiPort && found[driver.httpApiPort] ? `http://${found[driver.httpApiPort]}` : null),
     status: row.status as InstanceStatus,
     statusReason: row.statusReason,
     desiredState: row.desiredState === 'stopped' ? 'stopped' : 'running',
     version: row.version,
-    endpoints: endpoints(driver, row),
+    endpoints: found,
     health: summary.health,
     uptime: summary.uptime,
-    capabilities: driver ? [...driver.capabilities].sort() : [],
+    capabilities: capabilitiesOf(row, driver),
     settings: row.settings as Instance['settings'],
     healthIntervalSec: row.healthIntervalSec,
     startedAt: iso(row.startedAt),

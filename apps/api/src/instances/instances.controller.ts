@@ -2,6 +2,7 @@ import { Controller, Delete, Get, HttpCode, Patch, Post, Req } from '@nestjs/com
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import {
+  AdoptInstanceRequest,
   CreateInstanceRequest,
   DeleteInstanceQuery,
   IdParams,
@@ -43,6 +44,28 @@ export class InstancesController {
     const accepted = await this.instances.create(body, (request.actor as Actor).operatorId);
     request.audit = { ...request.audit, targetId: accepted.id, detail: { name: body.name, kind: body.kind, domain: body.domain, jobId: accepted.jobId } };
     return accepted;
+  }
+
+  @Post('adopt')
+  @RequirePermission('instances.manage')
+  @HttpCode(201)
+  @Audit('instance.adopt', 'instance')
+  @Doc('Adopt a Synapse that runs elsewhere: its URL and admin credentials are checked now; Hearth then watches and administers it, never starts or stops it', Instance, 201)
+  async adopt(@ValidBody(AdoptInstanceRequest) body: AdoptInstanceRequest, @Req() request: FastifyRequest) {
+    const credential = body.accessToken ? 'access-token' : 'shared-secret';
+    request.audit = { ...request.audit, detail: { name: body.name, kind: body.kind, baseUrl: body.baseUrl, credential } };
+    const adopted = await this.instances.adopt(body, requester(request));
+    request.audit = { ...request.audit, targetId: adopted.id, detail: { ...request.audit?.detail, domain: adopted.domain } };
+    return adopted;
+  }
+
+  @Post(':id/rotate-admin-token')
+  @RequirePermission('instances.manage')
+  @HttpCode(202)
+  @Audit('instance.rotate-admin-token', 'instance')
+  @Doc("Replace Hearth's admin access token on the server (a job); the old token stops working", InstanceAccepted, 202)
+  rotateAdminToken(@ValidParams(IdParams) params: { id: string }, @Req() request: FastifyRequest) {
+    return this.accepted(request, this.instances.rotateAdminToken(params.id, requester(request)));
   }
 
   @Patch(':id')

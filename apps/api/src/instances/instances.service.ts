@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { z } from 'zod';
-import type { CreateInstanceRequest, Instance, InstanceAccepted, InstanceListQuery } from '@hearth/contracts';
+import type { AdoptInstanceRequest, CreateInstanceRequest, Instance, InstanceAccepted, InstanceListQuery } from '@hearth/contracts';
 import { HearthError } from '../common/hearth-error';
 import { pageArgs } from '../common/list';
 import { CONFIG } from '../config/config.module';
@@ -20,6 +20,7 @@ import { InstanceEventsService } from '../monitoring/instance-events.service';
 import { allocatePorts, canBind } from '../runtimes/ports';
 import { MAX_INSTANCE_UID } from '../runtimes/process/run-as';
 import { RuntimeError } from '../runtimes/runtime';
+import { asApiCall } from './driver-errors';
 import { HomeserverHost } from './homeserver-host.service';
 import { toInstance } from './instance-view';
 
@@ -132,6 +133,56 @@ export class InstancesService {
     }
   }
 
+  /**
+   * Adopts a server that runs elsewhere: its URL and credentials are checked now, so the operator
+   * hears at once what is wrong; then Hearth only watches and administers it.
+   */
+  async adopt(input: AdoptInstanceRequest, requester: Requester): Promise<Instance> {
+    const driver = this.host.driver(input.kind);
+    if (!driver.adopt) throw new HearthError('instance/not_adoptable', `Hearth cannot adopt ${driver.displayName} servers`);
+    await this.assertUnique(input.name, '');
+    const adoption = await asApiCall(() => driver.adopt!(input.baseUrl, { accessToken: input.accessToken, sharedSecret: input.sharedSecret }));
+    await this.assertUnique(input.name, adoption.domain);
+    const id = randomUUID();
+    try {
+      await this.prisma.instance.create({
+        data: {
+          id,
+          name: input.name,
+          kind: driver.kind,
+          domain: adoption.domain,
+          runtime: 'external',
+          bindAddress: new URL(input.baseUrl).hostname.replace(/^\[|\]$/g, ''),
+          baseUrl: input.baseUrl,
+          version: adoption.version ?? null,
+          status: 'running',
+          statusReason: `Adopted by ${requester.email}`,
+          secretsEnc: this.host.sealSecrets(adoption.secrets),
+          capabilities: [...adoption.capabilities],
+          // Not Hearth's to manage, but a stable path keeps every instance's spec alike; nothing is written there.
+          dir: join(this.config.instancesDir, id),
+          healthIntervalSec: input.healthIntervalSec,
+          createdById: requester.operatorId,
+        },
+      });
+    } catch (error) {
+      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') await this.assertUnique(input.name, adoption.domain);
+      throw error;
+    }
+    await this.events.record(id, 'action', `Adopted by ${requester.email} from ${input.baseUrl}`);
+    await this.healthSchedule.schedule(id, input.healthIntervalSec);
+    return this.get(id);
+  }
+
+  /** A job logs Hearth's admin account in again and logs the old token out. */
+  async rotateAdminToken(id: string, requester: Requester): Promise<InstanceAccepted> {
+    const row = await this.find(id);
+    this.assertManaged(row);
+    if (!this.host.driver(row.kind).rotateAdminCredentials) throw new HearthError('capability/unsupported', `${row.kind} instances have no admin token to rotate`);
+    const jobId = await this.jobs.enqueue('instance.rotate-admin-token', { instanceId: id }, { createdById: requester.operatorId, targetType: 'instance', targetId: id });
+    return { id, jobId };
+  }
+
   start(id: string, requester: Requester): Promise<InstanceAccepted> {
     return this.operate(id, 'instance.start', requester);
   }
@@ -167,6 +218,7 @@ export class InstancesService {
    */
   async logs(id: string, tail: number): Promise<{ lines: string[] }> {
     const row = await this.find(id);
+    this.assertManaged(row);
     const spec = this.host.spec(row);
     const runtime = this.host.runtime(row.runtime);
     const lines = await runtime.readLogTail(spec, tail);
@@ -187,6 +239,8 @@ export class InstancesService {
   }
 
   private async enqueueLifecycle(id: string, job: LifecycleJob, createdById: string, desiredState: 'running' | 'stopped'): Promise<string> {
+    // Removing an adopted server from Hearth (destroy) only forgets it; every other lifecycle action is not Hearth's to take.
+    if (job !== 'instance.destroy') this.assertManaged(await this.find(id));
     return this.prisma.$transaction(
       async (tx) => {
         // Locking the row makes "is a lifecycle job pending?" and enqueueing one atomic: a double click makes one job.
@@ -208,9 +262,6 @@ export class InstancesService {
   }
 
   private async usableDriver(kind: string, runtime: string): Promise<{ driver: Driver; version: string | null }> {
-    if (kind === 'synapse') {
-      throw new HearthError('instance/kind_unsupported', 'Synapse (Matrix) instances come with a later release of Hearth; Prosody and ejabberd (XMPP) work today');
-    }
     if (runtime !== 'process') {
       throw new HearthError('instance/runtime_unsupported', `The ${runtime} runtime comes later; use the process runtime`);
     }
@@ -263,6 +314,12 @@ export class InstancesService {
       if (!(error instanceof DriverError)) throw error;
       if (error.code === 'driver/unavailable') throw new HearthError('instance/kind_unavailable', error.message);
       throw new HearthError('instance/settings_invalid', error.message);
+    }
+  }
+
+  private assertManaged(row: InstanceRow): void {
+    if (row.runtime === 'external') {
+      throw new HearthError('instance/not_managed', `${row.name} is an adopted server: it runs outside Hearth, which watches and administers it but does not start, stop or read its logs`);
     }
   }
 

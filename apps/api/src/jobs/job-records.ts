@@ -53,6 +53,14 @@ export class JobRecords {
     ]);
   }
 
+  /** A long step's progress; the run's overall progress moves with it. */
+  async stepProgress(runId: string, name: string, step: { progress: number; detail: string }, runProgress: number): Promise<void> {
+    await this.prisma.$transaction([
+      this.prisma.jobStep.updateMany({ where: { jobRunId: runId, name }, data: step }),
+      this.prisma.jobRun.update({ where: { id: runId }, data: { progress: runProgress, heartbeatAt: new Date() } }),
+    ]);
+  }
+
   async stepFailed(runId: string, name: string, error: string): Promise<void> {
     await this.prisma.jobStep.updateMany({ where: { jobRunId: runId, name }, data: { status: 'failed', finishedAt: new Date(), error } });
   }

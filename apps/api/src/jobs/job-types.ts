@@ -12,6 +12,8 @@ export interface JobPayloads {
   'instance.restart': { instanceId: string };
   /** Stops the server and removes its files (after the operator confirmed). */
   'instance.destroy': { instanceId: string };
+  /** Logs Hearth's admin account in again and the old token out (Synapse). */
+  'instance.rotate-admin-token': { instanceId: string };
   /** One health probe of one instance: a sample, status transitions, crash recovery. */
   'instance.health-check': { instanceId: string };
   /** Deletes health samples older than the retention period. */
@@ -34,6 +36,7 @@ const NAMES: Record<JobName, true> = {
   'instance.restart': true,
   'instance.destroy': true,
   'instance.health-check': true,
+  'instance.rotate-admin-token': true,
   'monitoring.prune-samples': true,
   'alert.deliver': true,
 };

@@ -29,6 +29,12 @@ export interface ProcessSpec {
   readonly env: Readonly<Record<string, string>>;
   /** Working directory relative to the instance directory; default: the instance directory. */
   readonly cwd?: string;
+  /**
+   * A root filesystem to run the program in (absolute path, e.g. a Debian tree from the version
+   * store) instead of the host's. The instance directory then appears inside it at
+   * RUNTIME_LAYOUT.rootfsInstanceDir, and command, args and paths in config files refer to that view.
+   */
+  readonly rootfs?: string;
 }
 
 export interface RunSpec extends RuntimeTarget {
@@ -40,7 +46,8 @@ export interface RunSpec extends RuntimeTarget {
  * leave it. Mode defaults: 0600 for files, 0700 for directories.
  */
 export type FileEntry = { readonly path: string; readonly mode?: number } & (
-  | { readonly content: string | Uint8Array }
+  /** ifMissing: written once, then left to the operator (a starter config they may edit). */
+  | { readonly content: string | Uint8Array; readonly ifMissing?: boolean }
   | { readonly directory: true }
 );
 
@@ -81,7 +88,7 @@ export interface ExecResult {
 }
 
 export interface Runtime {
-  readonly kind: 'process' | 'container';
+  readonly kind: 'process' | 'container' | 'external';
 
   /** Starts the program unless this instance already runs; returns its status either way. */
   start(spec: RunSpec): Promise<RuntimeStatus>;
@@ -116,6 +123,8 @@ export const RUNTIME_LAYOUT = {
   consoleLog: 'hearth/console.log',
   /** HOME of the instance's user. */
   homeDir: 'home',
+  /** Where the instance directory appears to a program run in a root filesystem (ProcessSpec.rootfs). */
+  rootfsInstanceDir: '/instance',
 } as const;
 
 export type RuntimeErrorCode =
@@ -125,7 +134,8 @@ export type RuntimeErrorCode =
   | 'runtime/start_failed'
   | 'runtime/exec_failed'
   | 'runtime/exec_timeout'
-  | 'runtime/ports_exhausted';
+  | 'runtime/ports_exhausted'
+  | 'runtime/not_managed';
 
 export class RuntimeError extends Error {
   constructor(

@@ -12,7 +12,7 @@ import { type TestApp, bearer, useTestContext } from '../support/context';
 import { isAlive, listeningAddresses, loginAndEcho, processesMentioning } from '../instances/support';
 import { assertSucceeded, settled, startInstancesApp } from './support';
 
-const BRING_UP = ['write-config', 'prepare', 'start', 'wait-healthy', 'bootstrap', 'schedule-health'];
+const BRING_UP = ['install', 'write-config', 'prepare', 'start', 'wait-healthy', 'bootstrap', 'schedule-health'];
 
 /**
  * One instance of `kind` through the REST API, with the real server: create, log in with a

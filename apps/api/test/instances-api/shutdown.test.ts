@@ -27,7 +27,7 @@ test('closing Hearth lets a running job finish before the database and Redis clo
   const second = await startInstancesApp(context, PORTS);
   const secondToken = await second.sessionFor(admin.id);
   const job = await settled(second, secondToken, created.body.jobId);
-  assertSucceeded(job, ['write-config', 'prepare', 'start', 'wait-healthy', 'bootstrap', 'schedule-health']);
+  assertSucceeded(job, ['install', 'write-config', 'prepare', 'start', 'wait-healthy', 'bootstrap', 'schedule-health']);
 
   const destroyed = await second.http().delete(`/api/instances/${created.body.id}?confirm=shutdown`).set(bearer(secondToken));
   assert.equal(destroyed.status, 202, destroyed.text);

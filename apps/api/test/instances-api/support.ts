@@ -16,9 +16,9 @@ export interface JobBody {
  * its own. Instances live below the file's data directory, which the instances' unprivileged
  * user must be able to enter.
  */
-export async function startInstancesApp(context: TestContext, portRange: string): Promise<TestApp> {
+export async function startInstancesApp(context: TestContext, portRange: string, env: Record<string, string> = {}): Promise<TestApp> {
   await chmod(context.dataDir, 0o711);
-  return context.startApp({ HEARTH_WORKER: 'embedded', HEARTH_INSTANCES_DIR: join(context.dataDir, 'instances'), HEARTH_PORT_RANGE: portRange });
+  return context.startApp({ HEARTH_WORKER: 'embedded', HEARTH_INSTANCES_DIR: join(context.dataDir, 'instances'), HEARTH_PORT_RANGE: portRange, ...env });
 }
 
 /** Follows a job through the API until it has finished. */

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import type { InstanceSpec } from '../../src/drivers/driver';
 import { builtInDrivers } from '../../src/drivers/drivers';
 import { patchEjabberdctl, renderCtlConfig, renderEjabberdConfig } from '../../src/drivers/ejabberd/ejabberd.config';
-import { toYaml } from '../../src/drivers/ejabberd/yaml';
+import { toYaml } from '../../src/drivers/yaml';
 import { AdminStreamParser, escapeXml, luaString, shellCall } from '../../src/drivers/prosody/prosody-admin-socket';
 import { renderProsodyConfig } from '../../src/drivers/prosody/prosody.config';
 import { generateSecrets } from '../../src/drivers/secrets';
@@ -106,7 +106,7 @@ describe('config rendering', () => {
 });
 
 describe('validation', () => {
-  const ports = builtInDrivers().get('ejabberd')!.portNames;
+  const ports = builtInDrivers({ versionStore: '/nonexistent' }).get('ejabberd')!.portNames;
 
   test('refuses plaintext away from loopback, odd domains, ids and paths', () => {
     assert.doesNotThrow(() => validateSpec(base, ports));
@@ -136,12 +136,12 @@ describe('validation', () => {
   });
 
   test('secrets are random, ASCII and one per name', () => {
-    const driver = builtInDrivers().get('ejabberd')!;
+    const driver = builtInDrivers({ versionStore: '/nonexistent' }).get('ejabberd')!;
     const one = generateSecrets(driver);
     const two = generateSecrets(driver);
     assert.deepEqual(Object.keys(one).sort(), ['adminPassword', 'erlangCookie']);
     assert.notEqual(one.adminPassword, two.adminPassword);
     assert.match(one.adminPassword, /^[A-Za-z0-9_-]{43}$/);
-    assert.deepEqual(generateSecrets(builtInDrivers().get('prosody')!), {});
+    assert.deepEqual(generateSecrets(builtInDrivers({ versionStore: '/nonexistent' }).get('prosody')!), {});
   });
 });

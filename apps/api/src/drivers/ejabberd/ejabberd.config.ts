@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { DriverError, type InstanceSpec } from '../driver';
 import { selfSignedPaths } from '../certificates';
 import { effectiveTls, retentionDays } from '../validation';
-import { type YamlValue, toYaml } from './yaml';
+import { type YamlValue, toYaml } from '../yaml';
 
 /** Where the ejabberd driver keeps things inside the instance directory. */
 export const EJABBERD_PATHS = {

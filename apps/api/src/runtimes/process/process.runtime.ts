@@ -18,6 +18,7 @@ import {
   type StopResult,
 } from '../runtime';
 import { type ProcInfo, allPids, bootId, isGone, procCwd, procInfo, procUid } from './proc';
+import { inRootfs } from './in-rootfs';
 import { type RunAs, type RunAsConfig, asUser, resolveRunAs, runAsFor } from './run-as';
 
 export interface ProcessRuntimeOptions {
@@ -98,10 +99,13 @@ export class ProcessRuntime implements Runtime {
     let exited!: Promise<string>;
     try {
       await log.write(`--- ${new Date().toISOString()} hearth: starting ${spec.process.command}\n`);
-      const [command, args] = asUser(runAs, this.setpriv, spec.process.command, spec.process.args);
+      const { rootfs } = spec.process;
+      const [command, args] = rootfs
+        ? inRootfs(runAs, rootfs, spec.dir, spec.process.command, spec.process.args)
+        : asUser(runAs, this.setpriv, spec.process.command, spec.process.args);
       child = spawn(command, args, {
         cwd: this.cwdFor(spec, spec.process.cwd),
-        env: this.environment(spec, runAs, spec.process.env),
+        env: this.environment(runAs, spec.process.env, rootfs ? RUNTIME_LAYOUT.rootfsInstanceDir : spec.dir),
         // Its own session and process group: it survives Hearth, and stop() can signal the group.
         detached: true,
         stdio: ['ignore', log.fd, log.fd],
@@ -207,6 +211,7 @@ export class ProcessRuntime implements Runtime {
       }
       // Private by default: instances may share a group (nogroup, HEARTH_INSTANCE_USER) with other daemons.
       await this.ensureDir(target.dir, dirname(path), runAs, 0o700);
+      if (file.ifMissing && (await lstat(path).catch(() => undefined))) continue;
       await writeFileAtomic(path, file.content, file.mode ?? 0o600, runAs);
     }
   }
@@ -224,7 +229,7 @@ export class ProcessRuntime implements Runtime {
     const [file, argv] = asUser(runAs, this.setpriv, command, args);
     const child = spawn(file, argv, {
       cwd: this.cwdFor(target, options.cwd),
-      env: this.environment(target, runAs, options.env ?? {}),
+      env: this.environment(runAs, options.env ?? {}, target.dir),
       detached: true,
       stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
@@ -277,11 +282,12 @@ export class ProcessRuntime implements Runtime {
     return next;
   }
 
-  private environment(target: RuntimeTarget, runAs: RunAs, extra: Readonly<Record<string, string>>): Record<string, string> {
+  /** `dir`: the instance directory as the program sees it (RUNTIME_LAYOUT.rootfsInstanceDir in a root filesystem). */
+  private environment(runAs: RunAs, extra: Readonly<Record<string, string>>, dir: string): Record<string, string> {
     // Never Hearth's own environment: it holds the database URL and the master key.
     return {
       PATH: this.path,
-      HOME: join(target.dir, RUNTIME_LAYOUT.homeDir),
+      HOME: join(dir, RUNTIME_LAYOUT.homeDir),
       USER: runAs.user,
       LOGNAME: runAs.user,
       LANG: 'C.UTF-8',

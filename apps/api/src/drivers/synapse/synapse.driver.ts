@@ -1,0 +1,284 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import {
+  type AdoptCredentials,
+  type Adoption,
+  type Capability,
+  type CreateUserOptions,
+  type Detection,
+  type Driver,
+  DriverError,
+  type InstanceContext,
+  type InstanceSecrets,
+  type InstanceSpec,
+  type PortRequirement,
+  type ProbeCheck,
+  type ProbeResult,
+  type RenderResult,
+  type SessionInfo,
+} from '../driver';
+import { requireSecret } from '../secrets';
+import { checkPassword, validateSpec } from '../validation';
+import { type DebianRootfs, RootfsError } from '../../runtimes/rootfs/debian-rootfs';
+import { SYNAPSE_ROOTFS } from './synapse-rootfs';
+import { HEARTH_ADMIN_USER, SYNAPSE_PATHS, SYNAPSE_SECRETS, baseUrlOf, inside, renderHearthConfig, renderLogConfig, renderOperatorConfig, renderSigningKey } from './synapse.config';
+import { SynapseAdmin, passwordLogin } from './synapse-admin';
+import { registerWithSharedSecret, synapseRequest } from './synapse-http';
+
+const INSTALL_HINT = 'run Hearth as root with debootstrap installed (apt-get install debootstrap); Hearth then builds Synapse from Debian sid';
+// Matrix user ids: historical ids allowed more, new accounts only these (spec: user identifiers).
+const LOCALPART = /^[a-z0-9._=\-/+]+$/;
+
+/**
+ * Synapse (Matrix), run from Debian sid's matrix-synapse package in a root filesystem of its own,
+ * or adopted: a server that runs elsewhere, reached at its base URL with an admin's access token.
+ * Administered through the Admin API with Hearth's own admin account.
+ */
+export class SynapseDriver implements Driver {
+  readonly kind = 'synapse';
+  readonly displayName = 'Synapse';
+  readonly capabilities: ReadonlySet<Capability> = new Set<Capability>([
+    'users.list',
+    'users.create',
+    'users.password',
+    'users.delete',
+    'users.deactivate',
+    'users.admin',
+    'sessions.list',
+    'registration-tokens',
+    'rooms',
+    'reports',
+    'media',
+    'server-notices',
+    'federation.destinations',
+  ]);
+  readonly portNames: readonly PortRequirement[] = [{ name: 'client', bind: 'instance', description: 'Matrix client API (HTTP; put a TLS reverse proxy in front)' }];
+  readonly httpApiPort = 'client';
+  readonly secretNames: readonly string[] = SYNAPSE_SECRETS;
+  // It logs to its console (conf/log.yaml), which is the console log.
+  readonly logFiles: readonly string[] = [];
+
+  constructor(private readonly rootfs: DebianRootfs) {}
+
+  async detect(): Promise<Detection> {
+    const built = await this.rootfs.find(SYNAPSE_ROOTFS);
+    if (built) {
+      const packaged = built.manifest.installed['matrix-synapse'];
+      return { available: true, version: packaged?.replace(/-[^-]+$/, ''), binary: join(built.rootfs, 'usr/bin/python3'), installHint: INSTALL_HINT, problems: [] };
+    }
+    try {
+      await this.rootfs.checkPrerequisites();
+    } catch (error) {
+      if (error instanceof RootfsError) return { available: false, installHint: INSTALL_HINT, problems: [error.message] };
+      throw error;
+    }
+    return {
+      available: true,
+      installHint: INSTALL_HINT,
+      problems: ['Not installed yet: the first Synapse instance builds it from Debian sid (about 2 minutes, 550 MB), or run `hearth versions install synapse` beforehand'],
+    };
+  }
+
+  async install(onProgress: (percent: number, message: string) => void): Promise<void> {
+    await this.rootfs.ensure(SYNAPSE_ROOTFS, (progress) => onProgress(progress.percent, progress.message ?? progress.phase));
+  }
+
+  async render(spec: InstanceSpec, secrets: InstanceSecrets): Promise<RenderResult> {
+    validateSpec(spec, this.portNames);
+    return {
+      files: [
+        { path: SYNAPSE_PATHS.data, directory: true, mode: 0o700 },
+        { path: SYNAPSE_PATHS.media, directory: true, mode: 0o700 },
+        { path: SYNAPSE_PATHS.conf, directory: true, mode: 0o700 },
+        { path: SYNAPSE_PATHS.operatorConfig, content: renderOperatorConfig(), mode: 0o600, ifMissing: true },
+        { path: SYNAPSE_PATHS.hearthConfig, content: renderHearthConfig(spec, secrets), mode: 0o600 },
+        { path: SYNAPSE_PATHS.logConfig, content: renderLogConfig(spec), mode: 0o600 },
+        { path: SYNAPSE_PATHS.signingKey, content: renderSigningKey(secrets), mode: 0o600 },
+      ],
+      process: {
+        command: '/usr/bin/python3',
+        // Later files win: the operator's homeserver.yaml first, Hearth's settings last.
+        args: ['-m', 'synapse.app.homeserver', '-c', inside(SYNAPSE_PATHS.operatorConfig), '-c', inside(SYNAPSE_PATHS.hearthConfig)],
+        env: {},
+        rootfs: join(this.rootfs.entryDir(SYNAPSE_ROOTFS), 'rootfs'),
+      },
+    };
+  }
+
+  async prepare(_context: InstanceContext): Promise<void> {
+    // Everything, the signing key included, comes from render().
+  }
+
+  /**
+   * Hearth's admin account, registered with the shared secret the first time; afterwards the
+   * stored token is kept while it works, and replaced by a fresh login when it does not.
+   */
+  async bootstrap({ spec, secrets }: InstanceContext): Promise<InstanceSecrets | void> {
+    const baseUrl = baseUrlOf(spec);
+    if (secrets.admin_token && (await isAdminToken(new SynapseAdmin(baseUrl, secrets.admin_token)))) return;
+    const password = requireSecret(secrets, 'admin_password');
+    const registered = await registerWithSharedSecret(baseUrl, requireSecret(secrets, 'registration_shared_secret'), { username: HEARTH_ADMIN_USER, password, admin: true });
+    if ('accessToken' in registered) return { admin_token: registered.accessToken };
+    return { admin_token: await passwordLogin(baseUrl, HEARTH_ADMIN_USER, password) };
+  }
+
+  async rotateAdminCredentials({ spec, secrets }: InstanceContext): Promise<InstanceSecrets> {
+    if (spec.baseUrl) {
+      throw new DriverError('driver/admin_failed', "Hearth does not hold the password of an adopted server's admin: make a new access token on the server and give it to Hearth");
+    }
+    const baseUrl = baseUrlOf(spec);
+    const fresh = await passwordLogin(baseUrl, HEARTH_ADMIN_USER, requireSecret(secrets, 'admin_password'));
+    // The old token stops working at once; one that was already invalid needs no logout.
+    if (secrets.admin_token) await synapseRequest(baseUrl, '/_matrix/client/v3/logout', { method: 'POST', token: secrets.admin_token, body: {} });
+    return { admin_token: fresh };
+  }
+
+  async probe(spec: InstanceSpec, options: { timeoutMs?: number } = {}): Promise<ProbeResult> {
+    const baseUrl = spec.baseUrl ?? baseUrlOf(spec);
+    const timeoutMs = options.timeoutMs ?? 5_000;
+    const get = async (name: string, path: string, judge: (status: number, body: unknown) => { ok: boolean; detail: string }) => {
+      const started = performance.now();
+      try {
+        const response = await synapseRequest(baseUrl, path, { timeoutMs });
+        return { name, ...judge(response.status, response.body), latencyMs: Math.round(performance.now() - started), body: response.body };
+      } catch (error) {
+        return { name, ok: false, detail: (error as Error).message, latencyMs: Math.round(performance.now() - started), body: undefined };
+      }
+    };
+    const [health, versions, server] = await Promise.all([
+      get('health', '/health', (status) =>
+        // A reverse proxy in front of an adopted server often passes only /_matrix and /_synapse.
+        spec.baseUrl && status === 404 ? { ok: true, detail: 'GET /health: not served at this URL' } : { ok: status === 200, detail: `GET /health: ${status}` },
+      ),
+      get('client-api', '/_matrix/client/versions', (status, body) => {
+        const count = Array.isArray((body as { versions?: unknown }).versions) ? (body as { versions: unknown[] }).versions.length : 0;
+        return { ok: status === 200 && count > 0, detail: status === 200 ? `${count} spec versions` : `GET /_matrix/client/versions: ${status}` };
+      }),
+      get('admin-api', '/_synapse/admin/v1/server_version', (status, body) => {
+        const version = (body as { server_version?: unknown }).server_version;
+        return { ok: status === 200 && typeof version === 'string', detail: typeof version === 'string' ? `Synapse ${version}` : `GET server_version: ${status}` };
+      }),
+    ]);
+    const checks: ProbeCheck[] = [health, versions, server].map(({ name, ok, detail, latencyMs }) => ({ name, ok, detail, latencyMs }));
+    const version = (server.body as { server_version?: unknown } | undefined)?.server_version;
+    return { ok: checks.every((check) => check.ok), latencyMs: health.latencyMs, checks, version: typeof version === 'string' ? version : undefined };
+  }
+
+  async createUser(context: InstanceContext, username: string, password: string, options: CreateUserOptions = {}): Promise<void> {
+    const userId = this.userId(context.spec, username);
+    checkPassword(password);
+    const admin = this.admin(context);
+    const existing = await admin.user(userId);
+    if (existing && !existing.deactivated) {
+      if (options.ifExists === 'set-password') return this.changePassword(context, username, password);
+      throw new DriverError('user/exists', `${userId} already exists`);
+    }
+    // A deactivated account's id can't be registered again; PUT would quietly bring it back instead.
+    if (existing) throw new DriverError('user/exists', `${userId} existed and was deactivated; its id can't be used again`);
+    await admin.call('PUT', `/_synapse/admin/v2/users/${encodeURIComponent(userId)}`, { password, admin: false }, [200, 201]);
+  }
+
+  async listUsers(context: InstanceContext): Promise<string[]> {
+    const suffix = `:${context.spec.domain}`;
+    return (await this.admin(context).users())
+      .filter((user) => !user.deactivated && user.name.startsWith('@') && user.name.endsWith(suffix))
+      .map((user) => user.name.slice(1, -suffix.length))
+      .filter((name) => name !== HEARTH_ADMIN_USER)
+      .sort();
+  }
+
+  async changePassword(context: InstanceContext, username: string, password: string): Promise<void> {
+    const userId = this.userId(context.spec, username);
+    checkPassword(password);
+    const response = await this.admin(context).call('POST', `/_synapse/admin/v1/reset_password/${encodeURIComponent(userId)}`, { new_password: password, logout_devices: true }, [200, 404]);
+    if (response.status === 404) throw new DriverError('user/not_found', `${userId} does not exist`);
+  }
+
+  /** Deactivates the account and erases its profile and messages (Synapse's "erase"); user ids are never reused. */
+  async deleteUser(context: InstanceContext, username: string): Promise<boolean> {
+    const userId = this.userId(context.spec, username);
+    const admin = this.admin(context);
+    const existing = await admin.user(userId);
+    if (!existing || existing.deactivated) return false;
+    await admin.call('POST', `/_synapse/admin/v1/deactivate/${encodeURIComponent(userId)}`, { erase: true });
+    return true;
+  }
+
+  /** Every device of every account: a Matrix "session" is a logged-in device. */
+  async listSessions(context: InstanceContext): Promise<SessionInfo[]> {
+    const admin = this.admin(context);
+    const sessions: SessionInfo[] = [];
+    for (const user of await admin.users()) {
+      if (user.deactivated) continue;
+      const response = await admin.call<{ devices: { device_id: string }[] }>('GET', `/_synapse/admin/v2/users/${encodeURIComponent(user.name)}/devices`);
+      for (const device of response.body.devices) sessions.push({ jid: `${user.name}/${device.device_id}` });
+    }
+    return sessions.sort((a, b) => a.jid.localeCompare(b.jid));
+  }
+
+  async enforceRetention(_context: InstanceContext): Promise<void> {
+    // user_ips_max_age and the retention settings in hearth.yaml: Synapse expires data itself.
+  }
+
+  async adopt(baseUrl: string, credentials: AdoptCredentials): Promise<Adoption> {
+    const versions = await synapseRequest<{ versions?: unknown }>(baseUrl, '/_matrix/client/versions').catch((error: Error) => {
+      throw new DriverError('adopt/unreachable', `${error.message}. Check the URL and that Hearth can reach the server from this host`);
+    });
+    if (versions.status !== 200 || !Array.isArray(versions.body.versions)) {
+      throw new DriverError('adopt/not_this_kind', `${baseUrl} does not answer as a Matrix server (GET /_matrix/client/versions: ${versions.status})`);
+    }
+    const server = await synapseRequest<{ server_version?: unknown }>(baseUrl, '/_synapse/admin/v1/server_version');
+    const version = typeof server.body.server_version === 'string' ? server.body.server_version : undefined;
+    const secrets = credentials.sharedSecret ? await this.registerAdopter(baseUrl, credentials.sharedSecret) : { admin_token: credentials.accessToken ?? '' };
+    const admin = new SynapseAdmin(baseUrl, secrets.admin_token);
+    const userId = await admin.whoami();
+    if (!userId) throw new DriverError('adopt/credentials_rejected', 'The server does not accept this access token (it is wrong, expired or logged out)');
+    const domain = userId.slice(userId.indexOf(':') + 1);
+    const { capabilities, forbidden } = await admin.capabilities(userId);
+    if (forbidden || capabilities.length === 0) {
+      throw new DriverError(
+        'adopt/not_admin',
+        forbidden ? `${userId} is not a server admin: give the token of an admin account` : `${baseUrl} answers none of the Synapse Admin API for ${userId}; Hearth can't administer it`,
+      );
+    }
+    return { domain, version, secrets, capabilities };
+  }
+
+  /** Adoption with the shared secret: Hearth registers an admin account of its own on the server. */
+  private async registerAdopter(baseUrl: string, sharedSecret: string): Promise<InstanceSecrets> {
+    const password = randomBytes(32).toString('base64url');
+    let registered;
+    try {
+      registered = await registerWithSharedSecret(baseUrl, sharedSecret, { username: HEARTH_ADMIN_USER, password, admin: true });
+    } catch (error) {
+      if (error instanceof DriverError) throw new DriverError('adopt/credentials_rejected', error.message);
+      throw error;
+    }
+    if ('inUse' in registered) {
+      throw new DriverError('adopt/credentials_rejected', `An account ${HEARTH_ADMIN_USER} exists on the server already: give an admin's access token instead`);
+    }
+    return { admin_token: registered.accessToken, admin_password: password };
+  }
+
+  private admin({ spec, secrets }: InstanceContext): SynapseAdmin {
+    return new SynapseAdmin(spec.baseUrl ?? baseUrlOf(spec), requireSecret(secrets, 'admin_token'));
+  }
+
+  private userId(spec: InstanceSpec, username: string): string {
+    if (typeof username !== 'string' || !LOCALPART.test(username)) {
+      throw new DriverError('user/invalid', `${JSON.stringify(username)} is not a Matrix user name: use lowercase letters, digits and . _ = - / +`);
+    }
+    const userId = `@${username}:${spec.domain}`;
+    if (userId.length > 255) throw new DriverError('user/invalid', 'A Matrix user id has at most 255 characters');
+    if (username === HEARTH_ADMIN_USER || username === 'notices') throw new DriverError('user/reserved', `${username} is Hearth's own account`);
+    return userId;
+  }
+}
+
+async function isAdminToken(admin: SynapseAdmin): Promise<boolean> {
+  const userId = await admin.whoami();
+  if (!userId) return false;
+  const user = await admin.user(userId).catch(() => undefined);
+  return Boolean(user?.admin);
+}
+
