@@ -33,6 +33,20 @@ export const InstanceSettings = z
     tls: z.object({ mode: z.enum(['off', 'self-signed']) }).optional(),
     /** Synapse: the https URL clients reach it through (a reverse proxy); default http://<bind address>:<client port>/. */
     publicBaseUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+    /**
+     * Synapse: PostgreSQL instead of SQLite (the default, right for a family server). Hearth creates a
+     * database and a role of the instance's own on this server, connecting as adminUser, and drops
+     * them when the instance is destroyed.
+     */
+    database: z
+      .object({
+        engine: z.literal('postgresql'),
+        host: z.string().trim().regex(/^[A-Za-z0-9.:-]{1,253}$/, 'must be a host name or an IP address'),
+        port: z.number().int().min(1).max(65535).default(5432),
+        adminUser: z.string().trim().regex(/^[A-Za-z_][A-Za-z0-9_$-]{0,62}$/, 'must be a PostgreSQL role name'),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -45,6 +59,8 @@ export const CreateInstanceRequest = z
     bindAddress: BindAddress.default('127.0.0.1'),
     settings: InstanceSettings.default({}),
     healthIntervalSec: z.number().int().min(5).max(3600).default(30),
+    /** The password of settings.database.adminUser, if the server asks for one; kept encrypted, never returned. */
+    databaseAdminPassword: z.string().min(1).max(1000).optional(),
   })
   .strict();
 export type CreateInstanceRequest = z.infer<typeof CreateInstanceRequest>;

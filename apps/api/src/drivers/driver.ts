@@ -66,6 +66,16 @@ export interface InstanceSettings {
   readonly fileShare?: FileShareSettings;
   /** Synapse: the URL clients reach it through (a reverse proxy); default http://<bind address>:<client port>/. */
   readonly publicBaseUrl?: string;
+  /** Synapse: PostgreSQL on a server the operator names instead of SQLite in the instance directory. */
+  readonly database?: DatabaseSettings;
+}
+
+export interface DatabaseSettings {
+  readonly engine: 'postgresql';
+  readonly host: string;
+  readonly port: number;
+  /** A role that may create roles and databases; its password, if any, is the secret database_admin_password. */
+  readonly adminUser: string;
 }
 
 export interface InstanceSpec {
@@ -189,6 +199,9 @@ export interface Driver {
 
   /** Gets the software onto this host when the driver installs it itself (a root filesystem); idempotent, cached. */
   install?(onProgress: (percent: number, message: string) => void): Promise<void>;
+
+  /** Deletes what the instance keeps outside its directory (its PostgreSQL database), when it is destroyed. Idempotent. */
+  destroy?(context: InstanceContext): Promise<void>;
 
   /** New admin credentials for Hearth (the old ones stop working); answers the secrets to store. */
   rotateAdminCredentials?(context: InstanceContext): Promise<InstanceSecrets>;

@@ -45,6 +45,9 @@ export function validateSpec(spec: InstanceSpec, ports: readonly PortRequirement
     if (seen.has(port)) throw invalid(`Port ${port} is given twice`);
     seen.add(port);
   }
+  if (spec.kind !== 'synapse' && (spec.settings.database || spec.settings.publicBaseUrl)) {
+    throw invalid('database and publicBaseUrl are Synapse settings; XMPP servers keep their data in their own directory');
+  }
   const days = spec.settings.messageRetentionDays;
   if (days !== undefined && !(Number.isInteger(days) && days >= 0 && days <= 3650)) throw invalid('messageRetentionDays must be a whole number of days, 0-3650');
   const tls = effectiveTls(spec);

@@ -87,7 +87,11 @@ export class InstanceLifecycleJobs {
           await this.healthSchedule.unschedule(row.id);
           await this.stopServer(row);
         });
-        await step('remove-files', () => this.host.runtime(row.runtime).destroy(this.host.spec(row)));
+        await step('remove-files', async () => {
+          const { driver, context: instance } = this.host.context(row);
+          await driver.destroy?.(instance);
+          await instance.runtime.destroy(instance.spec);
+        });
       });
     }
     // Ports, samples and events go with the row (cascade).

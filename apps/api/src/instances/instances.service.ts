@@ -89,7 +89,8 @@ export class InstancesService {
       dir: join(this.config.instancesDir, id),
       settings: input.settings,
     };
-    const secrets = generateSecrets(driver);
+    const secrets = { ...generateSecrets(driver), ...(input.databaseAdminPassword ? { database_admin_password: input.databaseAdminPassword } : {}) };
+    if (input.databaseAdminPassword && !input.settings.database) throw new HearthError('instance/settings_invalid', 'databaseAdminPassword needs settings.database');
     for (let attempt = 1; ; attempt++) {
       const ports = await this.allocatePorts(driver, input.bindAddress);
       const runAsId = await this.allocateRunAsId();

@@ -4,11 +4,13 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { Client } from 'pg';
 import type { Instance } from '@hearth/contracts';
 import type { InstanceContext } from '../../src/drivers/driver';
 import { generateSecrets } from '../../src/drivers/secrets';
 import { SYNAPSE_PATHS, baseUrlOf } from '../../src/drivers/synapse/synapse.config';
 import { SynapseDriver } from '../../src/drivers/synapse/synapse.driver';
+import { databaseNames } from '../../src/drivers/synapse/synapse-database';
 import { registerWithSharedSecret } from '../../src/drivers/synapse/synapse-http';
 import { waitHealthy } from '../../src/drivers/wait-healthy';
 import { HomeserverHost } from '../../src/instances/homeserver-host.service';
@@ -141,6 +143,41 @@ describe('Synapse through the REST API', { skip: rootfsSkipReason, timeout: 20 *
     assert.equal(destroyed.status, 202, destroyed.text);
     assertSucceeded(await settled(app, viewer, destroyed.body.jobId), ['stop', 'remove-files', 'delete-record']);
     assert.equal(existsSync(dir), false);
+  });
+
+  test('on PostgreSQL: Hearth creates its database and role, and drops them with the instance', async () => {
+    const created = await app
+      .http()
+      .post('/api/instances')
+      .set(bearer(admin))
+      .send({ name: 'matrix-pg', kind: 'synapse', domain: 'pg.family.test', settings: { database: { engine: 'postgresql', host: '127.0.0.1', adminUser: 'postgres' } } });
+    assert.equal(created.status, 202, created.text);
+    assertSucceeded(await settled(app, viewer, created.body.jobId, 180_000), BRING_UP);
+    const { database, role } = databaseNames(app.get(HomeserverHost).spec(await app.prisma.instance.findUniqueOrThrow({ where: { id: created.body.id } })));
+    const users = await app.http().post(`/api/instances/${created.body.id}/users`).set(bearer(moderator)).send({ username: 'grandpa', password });
+    assert.equal(users.status, 201, users.text);
+    const synapseDb = new Client({ host: '127.0.0.1', user: 'postgres', database });
+    await synapseDb.connect();
+    try {
+      const { rows } = await synapseDb.query<{ name: string }>('SELECT name FROM users ORDER BY name');
+      assert.deepEqual(rows.map((row) => row.name), ['@grandpa:pg.family.test', '@hearth-admin:pg.family.test']);
+      const { rows: owner } = await synapseDb.query<{ owner: string; collate: string }>(
+        'SELECT pg_get_userbyid(datdba) AS owner, datcollate AS collate FROM pg_database WHERE datname = current_database()',
+      );
+      assert.deepEqual(owner, [{ owner: role, collate: 'C' }]);
+    } finally {
+      await synapseDb.end();
+    }
+    const destroyed = await app.http().delete(`/api/instances/${created.body.id}`).query({ confirm: 'matrix-pg' }).set(bearer(admin));
+    assertSucceeded(await settled(app, viewer, destroyed.body.jobId), ['stop', 'remove-files', 'delete-record']);
+    const server = new Client({ host: '127.0.0.1', user: 'postgres', database: 'postgres' });
+    await server.connect();
+    try {
+      assert.equal((await server.query('SELECT 1 FROM pg_database WHERE datname = $1', [database])).rowCount, 0, 'database dropped');
+      assert.equal((await server.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role])).rowCount, 0, 'role dropped');
+    } finally {
+      await server.end();
+    }
   });
 
   describe('adopting a Synapse the test started itself', () => {

@@ -4,6 +4,7 @@ import { type InstanceSecrets, type InstanceSpec } from '../driver';
 import { requireSecret } from '../secrets';
 import { probeHost } from '../validation';
 import { type YamlValue, toYaml } from '../yaml';
+import { synapseDatabaseConfig } from './synapse-database';
 import { RUNTIME_LAYOUT } from '../../runtimes/runtime';
 
 /** Paths relative to the instance directory; inside the root filesystem they sit below RUNTIME_LAYOUT.rootfsInstanceDir. */
@@ -23,7 +24,8 @@ export const SYNAPSE_PATHS = {
 /** Hearth's own admin account on every Synapse it provisions. */
 export const HEARTH_ADMIN_USER = 'hearth-admin';
 
-export const SYNAPSE_SECRETS = ['registration_shared_secret', 'macaroon_secret_key', 'form_secret', 'signing_key_seed', 'admin_password'] as const;
+// database_password: the instance's own PostgreSQL role, when it uses PostgreSQL.
+export const SYNAPSE_SECRETS = ['registration_shared_secret', 'macaroon_secret_key', 'form_secret', 'signing_key_seed', 'admin_password', 'database_password'] as const;
 
 /** A path as Synapse sees it, inside its root filesystem. */
 export function inside(path: string): string {
@@ -70,7 +72,7 @@ export function renderHearthConfig(spec: InstanceSpec, secrets: InstanceSecrets)
         resources: [{ names: ['client'], compress: false }],
       },
     ],
-    database: { name: 'sqlite3', args: { database: inside(SYNAPSE_PATHS.database) } },
+    database: spec.settings.database ? synapseDatabaseConfig(spec, spec.settings.database, secrets) : { name: 'sqlite3', args: { database: inside(SYNAPSE_PATHS.database) } },
     media_store_path: inside(SYNAPSE_PATHS.media),
     signing_key_path: inside(SYNAPSE_PATHS.signingKey),
     log_config: inside(SYNAPSE_PATHS.logConfig),

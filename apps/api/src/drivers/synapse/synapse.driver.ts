@@ -20,6 +20,7 @@ import {
 import { requireSecret } from '../secrets';
 import { checkPassword, validateSpec } from '../validation';
 import { type DebianRootfs, RootfsError } from '../../runtimes/rootfs/debian-rootfs';
+import { dropDatabase, ensureDatabase } from './synapse-database';
 import { SYNAPSE_ROOTFS } from './synapse-rootfs';
 import { HEARTH_ADMIN_USER, SYNAPSE_PATHS, SYNAPSE_SECRETS, baseUrlOf, inside, renderHearthConfig, renderLogConfig, renderOperatorConfig, renderSigningKey } from './synapse.config';
 import { SynapseAdmin, passwordLogin } from './synapse-admin';
@@ -105,8 +106,13 @@ export class SynapseDriver implements Driver {
     };
   }
 
-  async prepare(_context: InstanceContext): Promise<void> {
-    // Everything, the signing key included, comes from render().
+  /** Its PostgreSQL database, if it uses one; everything else, the signing key included, comes from render(). */
+  async prepare({ spec, secrets }: InstanceContext): Promise<void> {
+    if (spec.settings.database) await ensureDatabase(spec, spec.settings.database, secrets);
+  }
+
+  async destroy({ spec, secrets }: InstanceContext): Promise<void> {
+    if (spec.settings.database && !spec.baseUrl) await dropDatabase(spec, spec.settings.database, secrets);
   }
 
   /**
