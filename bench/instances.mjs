@@ -7,15 +7,24 @@
 //
 //   node bench/instances.mjs [--runs=3] [--instances=10] [--rounds=30] [--only=provision|health]
 import { readFile, readdir } from 'node:fs/promises';
-import { availableParallelism, loadavg } from 'node:os';
-import { join } from 'node:path';
-import { createBenchEnvironment, loadApi, ownerClient, sleep, startHearth } from './support/hearth.mjs';
+import { availableParallelism } from 'node:os';
+import { createBenchEnvironment, loadApi, ownerClient, startHearth } from './support/hearth.mjs';
+import {
+  destroyMany,
+  destroyOne,
+  loadAverage,
+  printBreakdown,
+  printRunTotals,
+  printTable,
+  readServerPid,
+  sweepInstances,
+  timeProvisioning,
+  waitJob,
+} from './support/instances.mjs';
 
 const KINDS = ['prosody', 'ejabberd'];
 // Apart from the ranges the API tests use (25200-26015); HEARTH_PORT_RANGE overrides it.
 const PORT_RANGE = process.env.HEARTH_PORT_RANGE ?? '27000-27299';
-const POLL_MS = 50;
-const JOB_TIMEOUT_MS = 180_000;
 // The health-check rounds are measured in this many alternating blocks (probe, check, probe, ...).
 const BLOCKS = 3;
 const CLOCK_TICKS = 100; // USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s on Linux.
@@ -49,7 +58,10 @@ async function main() {
     if (options.only !== 'health') {
       console.log(`\n== Time from POST /api/instances to healthy, ${options.runs} run(s) per kind (kinds take turns) ==\n`);
       const runs = await provisionRuns(api, options.runs);
-      for (const kind of KINDS) printProvisionRuns(kind, runs[kind]);
+      console.log('');
+      for (const kind of KINDS) printRunTotals(kind, runs[kind]);
+      console.log('\nWhere the time went (median ms over the runs; share of all runs\' time):\n');
+      printBreakdown(runs);
     }
 
     if (options.only !== 'provision') {
@@ -68,7 +80,7 @@ async function main() {
       hearth = await startHearth(env, modules, worker);
       api = await ownerClient(hearth, modules, api.owner);
       const destroyStarted = Date.now();
-      await destroyMany(api, created);
+      await destroyMany(env, api, created);
       console.log(`\ndestroyed ${instances} instance(s) in ${((Date.now() - destroyStarted) / 1000).toFixed(1)} s`);
     }
 
@@ -109,60 +121,13 @@ async function provisionRuns(api, runs) {
   for (let run = 1; run <= runs; run++) {
     for (const kind of KINDS) {
       const name = `${kind}-${run}`;
-      const t0 = Date.now();
-      const accepted = await api.post('/api/instances', { name, kind, domain: `${name}.bench.example` });
-      if (accepted.status !== 202) throw new Error(`POST /api/instances (${kind}) answered ${accepted.status}: ${JSON.stringify(accepted.body)}`);
-      const tAccepted = Date.now();
-      const { id, jobId } = accepted.body;
-      const job = await waitJob(api, jobId);
-      if (job.status !== 'succeeded') throw new Error(`Provisioning ${name} ${job.status}: ${job.error ?? JSON.stringify(job.steps)}`);
-      await waitStatus(api, id, 'running');
-      const t1 = Date.now();
-
-      const destroy = await destroyOne(api, { id, name });
-      results[kind].push({ totalMs: t1 - t0, segments: segments(t0, tAccepted, t1, job), destroyMs: destroy });
-      console.log(`  ${kind.padEnd(8)} run ${run}: healthy after ${t1 - t0} ms (destroyed in ${destroy} ms)`);
+      const provisioned = await timeProvisioning(env, api, { name, kind, domain: `${name}.bench.example` });
+      const destroyMs = await destroyOne(env, api, provisioned);
+      results[kind].push({ ...provisioned, destroyMs });
+      console.log(`  ${kind.padEnd(8)} run ${run}: healthy after ${provisioned.totalMs} ms (destroyed in ${destroyMs} ms)`);
     }
   }
   return results;
-}
-
-/**
- * Where the time went, from the job's step timestamps: the POST until its 202 (validation,
- * port allocation, the row, enqueueing), the wait for a worker until the first step, each
- * step, the gaps between steps, and after the last step (the job's completion and our
- * polling every POLL_MS). The parts add up to the total.
- */
-function segments(t0, tAccepted, t1, job) {
-  const steps = job.steps.filter((step) => step.startedAt && step.finishedAt);
-  const parts = [{ name: 'POST /api/instances until its 202', ms: tAccepted - t0 }];
-  if (!steps.length) return [...parts, { name: 'the job (no step timestamps)', ms: t1 - tAccepted }];
-  const start = (step) => Date.parse(step.startedAt);
-  const finish = (step) => Date.parse(step.finishedAt);
-  parts.push({ name: '202 until the first step (queue)', ms: start(steps[0]) - tAccepted });
-  let gaps = 0;
-  for (const [i, step] of steps.entries()) {
-    parts.push({ name: `step ${step.name}`, ms: finish(step) - start(step) });
-    if (i > 0) gaps += start(step) - finish(steps[i - 1]);
-  }
-  parts.push({ name: 'between steps', ms: gaps });
-  parts.push({ name: 'after the last step (job end, polling)', ms: t1 - finish(steps.at(-1)) });
-  return parts;
-}
-
-function printProvisionRuns(kind, runs) {
-  const totals = runs.map((r) => r.totalMs);
-  console.log(`\n${kind}: POST → healthy ${totals.map((ms) => `${ms}`).join(', ')} ms; ` +
-    `median ${median(totals)} ms, min ${Math.min(...totals)} ms, max ${Math.max(...totals)} ms; ` +
-    `destroy median ${median(runs.map((r) => r.destroyMs))} ms`);
-  const names = [...new Set(runs.flatMap((r) => r.segments.map((s) => s.name)))];
-  const sumTotal = totals.reduce((a, b) => a + b, 0);
-  const rows = names.map((name) => {
-    const values = runs.map((r) => r.segments.find((s) => s.name === name)?.ms ?? 0);
-    const share = values.reduce((a, b) => a + b, 0) / sumTotal;
-    return [name, String(median(values)), `${(share * 100).toFixed(1)} %`];
-  });
-  printTable(['part of the time', 'median ms', 'share'], rows);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -178,7 +143,7 @@ async function provisionMany(api, count) {
     created.push({ name, ...accepted.body });
   }
   for (const { name, jobId } of created) {
-    const job = await waitJob(api, jobId);
+    const job = await waitJob(env, api, jobId);
     if (job.status !== 'succeeded') throw new Error(`Provisioning ${name} ${job.status}: ${job.error ?? JSON.stringify(job.steps)}`);
   }
   return created;
@@ -278,7 +243,7 @@ async function measureBlock(targets, rounds, method, { serverPids, backends }) {
   const cpuBefore = process.cpuUsage();
   const wallBefore = performance.now();
   for (let round = 0; round < rounds; round++) {
-    stopIfInterrupted();
+    env.throwIfInterrupted();
     for (const target of targets) await method(target);
   }
   const wallMs = performance.now() - wallBefore;
@@ -302,11 +267,6 @@ async function databaseBackends(prisma) {
   return rows.map((r) => Number(r.pid));
 }
 
-async function readServerPid(dir) {
-  const record = JSON.parse(await readFile(join(dir, 'hearth', 'process.json'), 'utf8'));
-  return record.pid;
-}
-
 /** utime + stime of these processes, in clock ticks; a process that is gone counts 0. */
 async function cpuTicks(pids) {
   let total = 0;
@@ -317,106 +277,6 @@ async function cpuTicks(pids) {
     total += Number(fields[11]) + Number(fields[12]);
   }
   return total;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Jobs, destroy, clean-up
-
-async function waitJob(api, jobId, timeoutMs = JOB_TIMEOUT_MS) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    stopIfInterrupted();
-    const res = await api.get(`/api/jobs/${jobId}`);
-    if (res.status !== 200) throw new Error(`GET /api/jobs/${jobId} answered ${res.status}: ${JSON.stringify(res.body)}`);
-    if (['succeeded', 'failed', 'cancelled'].includes(res.body.status)) return res.body;
-    if (Date.now() > deadline) throw new Error(`Job ${jobId} (${res.body.type}) still ${res.body.status} after ${timeoutMs / 1000} s`);
-    await sleep(POLL_MS);
-  }
-}
-
-async function waitStatus(api, id, status) {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const res = await api.get(`/api/instances/${id}`);
-    if (res.status === 200 && res.body.status === status) return res.body;
-    if (Date.now() > deadline) throw new Error(`Instance ${id} is ${res.body?.status ?? res.status}, not ${status}`);
-    await sleep(POLL_MS);
-  }
-}
-
-async function destroyOne(api, instance) {
-  const started = Date.now();
-  const jobId = await requestDestroy(api, instance);
-  const job = await waitJob(api, jobId);
-  if (job.status !== 'succeeded') throw new Error(`Destroying ${instance.name} ${job.status}: ${job.error}`);
-  await assertGone(api, instance);
-  return Date.now() - started;
-}
-
-async function destroyMany(api, instances) {
-  const jobs = [];
-  for (const instance of instances) jobs.push({ instance, jobId: await requestDestroy(api, instance) });
-  for (const { instance, jobId } of jobs) {
-    const job = await waitJob(api, jobId);
-    if (job.status !== 'succeeded') throw new Error(`Destroying ${instance.name} ${job.status}: ${job.error}`);
-    await assertGone(api, instance);
-  }
-}
-
-async function requestDestroy(api, { id, name }) {
-  const res = await api.delete(`/api/instances/${id}?confirm=${encodeURIComponent(name)}&reason=benchmark`);
-  if (res.status !== 202) throw new Error(`DELETE /api/instances/${id} answered ${res.status}: ${JSON.stringify(res.body)}`);
-  return res.body.jobId;
-}
-
-async function assertGone(api, { id, name }) {
-  const res = await api.get(`/api/instances/${id}`);
-  if (res.status !== 404) throw new Error(`${name} is still there after its destroy job (${res.status})`);
-}
-
-/**
- * The last resort after a failure or Ctrl-C: stops the server of every directory under the
- * instances directory (from its pidfile, plus leftovers whose working directory is inside it),
- * as the runtime's stop does. The directory itself goes with the data directory.
- */
-async function sweepInstances(env, modules) {
-  const names = await readdir(env.instancesDir).catch(() => []);
-  if (!names.length) return;
-  const { instanceUser } = modules.loadConfig(env.hearthEnv());
-  const runtime = new modules.ProcessRuntime({ runAs: instanceUser });
-  let stopped = 0;
-  for (const name of names) {
-    const result = await runtime.stop({ id: name, dir: join(env.instancesDir, name) }, { timeoutMs: 5_000 }).catch((error) => {
-      console.error(`could not stop the instance in ${name}: ${error.message}`);
-      return { wasRunning: false };
-    });
-    if (result.wasRunning) stopped++;
-  }
-  if (stopped) console.error(`stopped ${stopped} instance server(s) left running`);
-}
-
-// ---------------------------------------------------------------------------------------------
-
-/** After Ctrl-C the clean-up closes Hearth: stop the bench's loops instead of calling into it. */
-function stopIfInterrupted() {
-  if (env?.interrupted) throw new Error('Interrupted');
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : Math.round((sorted[mid - 1] + sorted[mid]) / 2);
-}
-
-function loadAverage() {
-  return loadavg().map((l) => l.toFixed(2)).join(' ');
-}
-
-function printTable(header, rows) {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  console.log(line(header));
-  for (const row of rows) console.log(line(row));
 }
 
 await main();

@@ -96,6 +96,11 @@ export class BenchEnvironment {
     this.dropDatabase = dropDatabase;
   }
 
+  /** For long loops: after Ctrl-C the clean-up closes Hearth, so stop calling into it. */
+  throwIfInterrupted() {
+    if (this.interrupted) throw new Error('Interrupted');
+  }
+
   /** Hearth's environment for this bench: its database, Redis prefix and directories, quiet logs. */
   hearthEnv(overrides = {}) {
     return {

@@ -86,6 +86,9 @@ export const AdoptInstanceRequest = z
   });
 export type AdoptInstanceRequest = z.infer<typeof AdoptInstanceRequest>;
 
+/** A new admin access token for an adopted server (after the old one was logged out or rotated on the server). */
+export const ReplaceAdminTokenRequest = z.object({ accessToken: z.string().trim().min(1).max(1000) }).strict();
+
 export const UpdateInstanceRequest = z.object({ healthIntervalSec: z.number().int().min(5).max(3600) }).strict();
 
 export const InstanceHealth = z.object({

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
-import { Command, InvalidArgumentError } from 'commander';
+import { Argument, Command, InvalidArgumentError } from 'commander';
 import { NestFactory } from '@nestjs/core';
 import { ROLES, type Role } from '@hearth/contracts';
 import { AppModule } from '../app.module';
@@ -9,7 +9,9 @@ import { PreflightError, preflight } from '../bootstrap/preflight';
 import { applyMigrations } from '../bootstrap/migrate';
 import { HearthError } from '../common/hearth-error';
 import { createLogger } from '../logger';
+import { RootfsError } from '../runtimes/rootfs/debian-rootfs';
 import { runOperatorCreate, runResetPassword, runTokenCreate } from './commands';
+import { INSTALLABLE, runVersionsInstall, runVersionsList } from './versions';
 
 function role(value: string): Role {
   if (!(ROLES as readonly string[]).includes(value)) throw new InvalidArgumentError(`must be one of ${ROLES.join(', ')}`);
@@ -68,8 +70,22 @@ program
   .option('--expires-in-days <days>', 'expiry; tokens without one never expire', positiveInt)
   .action((options: { email: string; name: string; role?: Role; expiresInDays?: number }) => withServices((app) => runTokenCreate(app, options)));
 
+// The version store is plain files: these commands need neither the database nor Redis.
+const versions = program.command('versions').description('Server software Hearth installs itself, in HEARTH_VERSION_STORE (no database needed)');
+
+versions
+  .command('install')
+  .description('Build the Debian root filesystem the software runs from, or find it built; needs root and debootstrap')
+  .addArgument(new Argument('<software>', 'what to install').choices(Object.keys(INSTALLABLE)))
+  .action((software: string) => runVersionsInstall(loadConfig(), software));
+
+versions
+  .command('list')
+  .description('List what is installed: software, Debian suite, package versions, build date, size')
+  .action(() => runVersionsList(loadConfig()));
+
 program.parseAsync().catch((error: unknown) => {
-  const known = error instanceof HearthError || error instanceof ConfigError || error instanceof PreflightError;
+  const known = error instanceof HearthError || error instanceof ConfigError || error instanceof PreflightError || error instanceof RootfsError;
   process.stderr.write(`hearth: ${known ? (error as Error).message : ((error as Error).stack ?? String(error))}\n`);
   process.exit(1);
 });

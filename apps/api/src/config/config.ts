@@ -29,6 +29,8 @@ const EnvSchema = z.object({
   /** Allow scraping /metrics without a token (e.g. a Prometheus on the same host). */
   HEARTH_METRICS_PUBLIC: Bool.default(false),
   HEARTH_WEB_DIR: z.string().optional(),
+  /** The URL people outside reach Hearth at, for links it hands out (invites); default http://<HEARTH_HOST>:<HEARTH_PORT>. */
+  HEARTH_PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   /** Where instances get their directories; default <HEARTH_DATA_DIR>/instances. */
   HEARTH_INSTANCES_DIR: z.string().min(1).optional(),
   /** Where Hearth keeps the server software it installs itself (Synapse's root filesystem); default <HEARTH_DATA_DIR>/versions. */
@@ -74,6 +76,8 @@ export interface HearthConfig {
   trustedProxies: string[];
   metricsPublic: boolean;
   webDir: string;
+  /** Without a trailing slash. */
+  publicUrl: string;
   /** Absolute; each instance gets <instancesDir>/<instance id>. */
   instancesDir: string;
   /** Absolute; root filesystems and unpacked packages, shared by all instances. */
@@ -122,6 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HearthConfig {
     secureCookies: e.HEARTH_SECURE_COOKIES,
     trustedProxies: e.HEARTH_TRUSTED_PROXIES.split(',').map((s) => s.trim()).filter(Boolean),
     metricsPublic: e.HEARTH_METRICS_PUBLIC,
+    publicUrl: (e.HEARTH_PUBLIC_URL ?? `http://${e.HEARTH_HOST.includes(':') ? `[${e.HEARTH_HOST}]` : e.HEARTH_HOST}:${e.HEARTH_PORT}`).replace(/\/+$/, ''),
     webDir: e.HEARTH_WEB_DIR ?? resolve(__dirname, '../../../web/dist'),
     instancesDir: e.HEARTH_INSTANCES_DIR ? resolve(e.HEARTH_INSTANCES_DIR) : join(dataDir, 'instances'),
     versionStore: e.HEARTH_VERSION_STORE ? resolve(e.HEARTH_VERSION_STORE) : join(dataDir, 'versions'),

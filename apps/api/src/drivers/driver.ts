@@ -20,6 +20,8 @@ export type Capability =
   | 'users.delete'
   /** Connected sessions (XMPP) or devices (Matrix). */
   | 'sessions.list'
+  /** Ends one session (XMPP) or logs one device out (Matrix). */
+  | 'sessions.revoke'
   /** Locks an account without deleting it, reversibly. */
   | 'users.deactivate'
   /** Grants or revokes server admin rights. */
@@ -149,6 +151,25 @@ export interface SessionInfo {
   readonly connectedSeconds?: number;
 }
 
+/** An account as the operator sees it; what a server does not know is null, never guessed. */
+export interface Account {
+  /** The local part: alice, not @alice:family.example or alice@family.example. */
+  readonly username: string;
+  /** Null where admins are not a property of the account (XMPP servers configure them). */
+  readonly admin: boolean | null;
+  readonly deactivated: boolean;
+  readonly lastSeenAt: Date | null;
+  readonly displayName: string | null;
+}
+
+/** One logged-in client of an account: a Matrix device or an XMPP resource. */
+export interface AccountSession {
+  readonly id: string;
+  readonly displayName: string | null;
+  readonly lastSeenAt: Date | null;
+  readonly connectedSeconds: number | null;
+}
+
 export interface CreateUserOptions {
   /** 'fail' (default) throws user/exists; 'set-password' makes the call idempotent for provisioning steps. */
   readonly ifExists?: 'fail' | 'set-password';
@@ -213,9 +234,26 @@ export interface Driver {
   listUsers(context: InstanceContext): Promise<string[]>;
   /** Throws user/not_found. */
   changePassword(context: InstanceContext, username: string, password: string): Promise<void>;
-  /** False when there was no such user (so a repeated step succeeds). */
+  /**
+   * Erases the account and, where the server can, what it holds: Synapse deactivates and erases
+   * (profile, messages hidden from new members); XMPP servers delete the account and its message
+   * archive. False when there was no such user (so a repeated step succeeds).
+   */
   deleteUser(context: InstanceContext, username: string): Promise<boolean>;
   listSessions(context: InstanceContext): Promise<SessionInfo[]>;
+
+  /** Every local account with what the server knows of it, Hearth's own excluded; sorted by username. */
+  listAccounts(context: InstanceContext): Promise<Account[]>;
+  /** 'sessions.list'; throws user/not_found. */
+  accountSessions?(context: InstanceContext, username: string): Promise<AccountSession[]>;
+  /** 'sessions.revoke': false when there was no such session. */
+  revokeSession?(context: InstanceContext, username: string, sessionId: string): Promise<boolean>;
+  /** 'users.admin'; throws user/not_found. */
+  setAdmin?(context: InstanceContext, username: string, admin: boolean): Promise<void>;
+  /** 'users.deactivate': the account can't log in and its sessions end; its data stays. Throws user/not_found. */
+  deactivateUser?(context: InstanceContext, username: string): Promise<void>;
+  /** 'users.deactivate': undoes deactivateUser with a new password. Throws user/not_found. */
+  reactivateUser?(context: InstanceContext, username: string, password: string): Promise<void>;
 
   /** Deletes what the retention settings say has expired; a no-op where the server expires data itself. */
   enforceRetention(context: InstanceContext): Promise<void>;

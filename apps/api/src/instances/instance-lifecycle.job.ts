@@ -136,6 +136,7 @@ export class InstanceLifecycleJobs {
     await step('schedule-health', async () => {
       const { healthIntervalSec } = await this.load(row.id);
       await this.healthSchedule.schedule(row.id, healthIntervalSec);
+      await this.healthSchedule.checkNow(row.id);
     });
   }
 

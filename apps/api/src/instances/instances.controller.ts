@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpCode, Patch, Post, Req } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Patch, Post, Put, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import {
@@ -11,6 +11,7 @@ import {
   InstanceListQuery,
   InstanceLogs,
   LogsQuery,
+  ReplaceAdminTokenRequest,
   UpdateInstanceRequest,
 } from '@hearth/contracts';
 import type { Actor } from '../auth/actor';
@@ -66,6 +67,14 @@ export class InstancesController {
   @Doc("Replace Hearth's admin access token on the server (a job); the old token stops working", InstanceAccepted, 202)
   rotateAdminToken(@ValidParams(IdParams) params: { id: string }, @Req() request: FastifyRequest) {
     return this.accepted(request, this.instances.rotateAdminToken(params.id, requester(request)));
+  }
+
+  @Put(':id/admin-token')
+  @RequirePermission('instances.manage')
+  @Audit('instance.replace-admin-token', 'instance')
+  @Doc("Give Hearth a new admin access token for an adopted server; it is checked like at adoption", Instance)
+  replaceAdminToken(@ValidParams(IdParams) params: { id: string }, @ValidBody(ReplaceAdminTokenRequest) body: z.output<typeof ReplaceAdminTokenRequest>) {
+    return this.instances.replaceAdminToken(params.id, body.accessToken);
   }
 
   @Patch(':id')

@@ -172,6 +172,29 @@ export class InstancesService {
     }
     await this.events.record(id, 'action', `Adopted by ${requester.email} from ${input.baseUrl}`);
     await this.healthSchedule.schedule(id, input.healthIntervalSec);
+    await this.healthSchedule.checkNow(id);
+    return this.get(id);
+  }
+
+  /**
+   * An adopted server's new admin token, checked like at adoption: it must be an admin's of the
+   * same server. What the server answers is probed again, so capabilities follow its upgrades.
+   */
+  async replaceAdminToken(id: string, accessToken: string): Promise<Instance> {
+    const row = await this.find(id);
+    const driver = this.host.driver(row.kind);
+    if (row.runtime !== 'external' || !row.baseUrl || !driver.adopt) {
+      throw new HearthError('capability/unsupported', 'Only an adopted server gets its admin token from the operator; Hearth rotates its own (rotate-admin-token)');
+    }
+    const adoption = await asApiCall(() => driver.adopt!(row.baseUrl!, { accessToken }));
+    if (adoption.domain !== row.domain) {
+      throw new HearthError('instance/adopt_credentials_rejected', `This token belongs to ${adoption.domain}, not to ${row.domain}`);
+    }
+    await this.prisma.instance.update({
+      where: { id },
+      data: { secretsEnc: this.host.mergeSecrets(row, adoption.secrets), capabilities: [...adoption.capabilities], version: adoption.version ?? row.version },
+    });
+    await this.healthSchedule.checkNow(id);
     return this.get(id);
   }
 

@@ -18,6 +18,11 @@ export class HealthScheduleService {
     );
   }
 
+  /** One check now, outside the schedule: a new or restarted instance need not wait a whole interval for its first sample. */
+  async checkNow(instanceId: string): Promise<void> {
+    await this.jobQueue.queue.add('instance.health-check', { instanceId }, { removeOnComplete: true, removeOnFail: 100 });
+  }
+
   async unschedule(instanceId: string): Promise<void> {
     await this.jobQueue.queue.removeJobScheduler(HealthScheduleService.schedulerId(instanceId));
   }

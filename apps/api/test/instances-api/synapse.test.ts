@@ -92,7 +92,7 @@ describe('Synapse through the REST API', { skip: rootfsSkipReason, timeout: 20 *
     assert.deepEqual(created.body, { username: 'grandma' });
     assert.equal((await matrixLogin(instance.baseUrl!, 'grandma', password)).status, 200);
     const listed = await app.http().get(`/api/instances/${instance.id}/users`).set(bearer(moderator));
-    assert.deepEqual(listed.body, { data: [{ username: 'grandma' }], total: 1 });
+    assert.deepEqual(listed.body, { data: [{ username: 'grandma', admin: false, deactivated: false, lastSeenAt: null, displayName: 'grandma' }], total: 1 });
 
     const refused: [Record<string, unknown>, string, number, string][] = [
       [{ username: 'Grandma!', password }, moderator, 400, 'instance_user/invalid'],
@@ -257,6 +257,15 @@ describe('Synapse through the REST API', { skip: rootfsSkipReason, timeout: 20 *
         assert.equal(refused.body.code, 'instance/not_managed');
       }
       assert.equal((await app.http().get(`/api/instances/${adopted.id}/logs`).set(bearer(admin))).body.code, 'instance/not_managed');
+
+      // A new token for the same server replaces the old one; one of another server is refused.
+      const second = await registerWithSharedSecret(url, outside.secrets.registration_shared_secret!, { username: 'root2', password: 'root-password-2', admin: true });
+      assert.ok('accessToken' in second);
+      context.secrets.add(second.accessToken);
+      const replaced = await app.http().put(`/api/instances/${adopted.id}/admin-token`).set(bearer(admin)).send({ accessToken: second.accessToken });
+      assert.equal(replaced.status, 200, replaced.text);
+      assert.equal((await opened(adopted.id)).context.secrets.admin_token, second.accessToken);
+      assert.equal((await app.http().put(`/api/instances/${adopted.id}/admin-token`).set(bearer(admin)).send({ accessToken: 'syt_wrong' })).body.code, 'instance/adopt_credentials_rejected');
 
       const created = await app.http().post(`/api/instances/${adopted.id}/users`).set(bearer(moderator)).send({ username: 'aunt', password });
       assert.equal(created.status, 201, created.text);

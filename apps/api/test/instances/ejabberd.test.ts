@@ -11,7 +11,7 @@ import { waitHealthy } from '../../src/drivers/wait-healthy';
 import { probeClientPort } from '../../src/drivers/xmpp-probe';
 import { allocatePorts } from '../../src/runtimes/ports';
 import { ProcessRuntime } from '../../src/runtimes/process/process.runtime';
-import { allLogs, isAlive, listeningAddresses, loginAndEcho, loginFails, makeBaseDir, processesMentioning, waitFor } from './support';
+import { allLogs, isAlive, listeningAddresses, loginAndEcho, loginFails, makeBaseDir, processesMentioning, provision, waitFor } from './support';
 
 // A real ejabberd 23.01 node per instance, without epmd, run as nobody:nogroup when the tests run as root.
 const RANGE = { first: 25400, last: 25599 };
@@ -128,12 +128,7 @@ describe('ejabberd instances on the process runtime', () => {
       secrets: generateSecrets(driver),
     };
     try {
-      const rendered = await driver.render(club.spec, club.secrets);
-      await runtime.writeFiles(club.spec, rendered.files);
-      await driver.prepare(club);
-      await runtime.start({ ...club.spec, process: rendered.process });
-      await waitHealthy(driver, club, { timeoutMs: 30_000 });
-      await driver.bootstrap(club);
+      await provision(driver, club);
       const c2s = await probeClientPort('127.0.0.1', club.spec.ports.client, club.spec.domain, 2_000);
       assert.equal(c2s.features?.starttls, 'required');
       await driver.createUser(club, 'carol', 'carol-password');

@@ -12,7 +12,7 @@ import { waitHealthy } from '../../src/drivers/wait-healthy';
 import { probeClientPort } from '../../src/drivers/xmpp-probe';
 import { allocatePorts } from '../../src/runtimes/ports';
 import { ProcessRuntime } from '../../src/runtimes/process/process.runtime';
-import { allLogs, isAlive, listeningAddresses, loginAndEcho, loginFails, makeBaseDir, processesMentioning, waitFor } from './support';
+import { allLogs, isAlive, listeningAddresses, loginAndEcho, loginFails, makeBaseDir, processesMentioning, provision, waitFor } from './support';
 
 // Real Prosody 0.12 processes, run by the process runtime as nobody:nogroup (or an instance's own
 // uid) when the tests run as root.
@@ -31,18 +31,6 @@ async function newInstance(id: string, domain: string, settings: InstanceSpec['s
   for (const port of Object.values(ports)) taken.add(port);
   const spec: InstanceSpec = { id, kind: 'prosody', domain, bindAddress: '127.0.0.1', dir: join(base.dir, id), uid, ports, settings };
   return { spec, runtime, secrets: generateSecrets(driver) };
-}
-
-async function provision(context: InstanceContext): Promise<number> {
-  const rendered = await driver.render(context.spec, context.secrets);
-  await runtime.writeFiles(context.spec, rendered.files);
-  await driver.prepare(context);
-  const started = performance.now();
-  await runtime.start({ ...context.spec, process: rendered.process });
-  await waitHealthy(driver, context, { timeoutMs: 15_000 });
-  const readyMs = Math.round(performance.now() - started);
-  await driver.bootstrap(context);
-  return readyMs;
 }
 
 describe('Prosody instances on the process runtime', () => {
@@ -91,7 +79,7 @@ describe('Prosody instances on the process runtime', () => {
   });
 
   test('provisioning starts a healthy server as an unprivileged user, bound to loopback only', async (t) => {
-    t.diagnostic(`Prosody healthy ${await provision(family)} ms after start (the runtime watches 300 ms for an early exit)`);
+    t.diagnostic(`Prosody healthy ${await provision(driver, family)} ms after start (the runtime watches 300 ms for an early exit)`);
     const status = await runtime.status(family.spec);
     assert.equal(status.state, 'running');
     const probe = await driver.probe(family.spec);
@@ -154,7 +142,7 @@ describe('Prosody instances on the process runtime', () => {
       fileShare: { externalUrl: 'https://upload.club.test/', retentionDays: 1 },
     });
     try {
-      await provision(club);
+      await provision(driver, club);
       // The self-signed certificate is there, owned by the instance, and STARTTLS is now required.
       const key = await stat(join(club.spec.dir, 'certs', 'club.test.key'));
       if (process.getuid?.() === 0) assert.equal(key.uid, 65534);
@@ -185,8 +173,8 @@ describe('Prosody instances on the process runtime', () => {
     const a = await newInstance('own-a', 'own-a.test', {}, uidA);
     const b = await newInstance('own-b', 'own-b.test', {}, uidB);
     try {
-      await provision(a);
-      await provision(b);
+      await provision(driver, a);
+      await provision(driver, b);
       await driver.createUser(a, 'anna', 'anna-password');
       await driver.createUser(b, 'bert', 'bert-password');
       assert.deepEqual(await driver.listUsers(a), ['anna']);

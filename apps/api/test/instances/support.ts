@@ -2,6 +2,9 @@ import { readFileSync } from 'node:fs';
 import { chmod, mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Element } from '@xmpp/client';
+import type { Driver, InstanceContext } from '../../src/drivers/driver';
+import { waitHealthy } from '../../src/drivers/wait-healthy';
 
 /**
  * A base directory for test instances that the unprivileged instance user can traverse
@@ -11,6 +14,19 @@ export async function makeBaseDir(prefix: string): Promise<{ dir: string; remove
   const dir = await mkdtemp(join(tmpdir(), `hearth-${prefix}-`));
   await chmod(dir, 0o711);
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Renders, writes and starts an instance, waits until it is healthy and bootstraps it; answers how many ms it took to be healthy. */
+export async function provision(driver: Driver, context: InstanceContext): Promise<number> {
+  const rendered = await driver.render(context.spec, context.secrets);
+  await context.runtime.writeFiles(context.spec, rendered.files);
+  await driver.prepare(context);
+  const started = performance.now();
+  await context.runtime.start({ ...context.spec, process: rendered.process });
+  await waitHealthy(driver, context, { timeoutMs: 30_000 });
+  const readyMs = Math.round(performance.now() - started);
+  await driver.bootstrap(context);
+  return readyMs;
 }
 
 export interface LoginOptions {
@@ -58,6 +74,64 @@ export async function loginAndEcho(options: LoginOptions, whileOnline?: () => Pr
     await xmpp.stop().catch(() => undefined);
     if (process.env.DEBUG_XMPP) console.log('stop took', performance.now() - stopping);
   }
+}
+
+/** A logged-in client that stays online until stop(). */
+export interface OnlineClient {
+  /** Settles when the server ends the session: the stream error's condition, or 'closed'. */
+  readonly ended: Promise<string>;
+  send(to: string, body: string): Promise<void>;
+  /** Stores a vCard with this full name and a roster item for the contact, as a client would. */
+  saveProfile(fullName: string, contact: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Logs in with a real XMPP client and sends initial presence, as chat clients do. Rejects when the login fails. */
+export async function goOnline(options: LoginOptions, resource = 'test', timeoutMs = 10_000): Promise<OnlineClient> {
+  const { client, xml } = await import('@xmpp/client');
+  const xmpp = client({ service: `xmpp://127.0.0.1:${options.port}`, domain: options.domain, username: options.username, password: options.password, resource });
+  xmpp.reconnect.stop();
+  // @xmpp/connection 0.14 throws from a socket handler when the stream's end arrives after a stream
+  // error already dropped its parser (xmpp.js issue 860), which would end the test process.
+  const connection = xmpp as unknown as { parser: unknown; _onData(data: Buffer): void; iqCaller: { set(element: Element): Promise<unknown> } };
+  const onData = connection._onData;
+  connection._onData = function (this: typeof connection, data: Buffer) {
+    if (this.parser) onData.call(this, data);
+  };
+  let condition = 'closed';
+  xmpp.on('error', (error: { condition?: string }) => {
+    condition = error.condition ?? condition;
+  });
+  const ended = new Promise<string>((resolve) => {
+    xmpp.on('close', () => resolve(condition));
+    xmpp.on('disconnect', () => resolve(condition));
+  });
+  let timeout: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      xmpp.start(),
+      new Promise<never>((_, reject) => {
+        timeout = setTimeout(() => reject(new Error(`XMPP login timed out after ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+  } catch (error) {
+    await xmpp.stop().catch(() => undefined);
+    throw error;
+  } finally {
+    clearTimeout(timeout);
+  }
+  await xmpp.send(xml('presence'));
+  return {
+    ended,
+    send: (to, body) => xmpp.send(xml('message', { to, type: 'chat' }, xml('body', {}, body))),
+    saveProfile: async (fullName, contact) => {
+      await connection.iqCaller.set(xml('vCard', { xmlns: 'vcard-temp' }, xml('FN', {}, fullName)));
+      await connection.iqCaller.set(xml('query', { xmlns: 'jabber:iq:roster' }, xml('item', { jid: contact })));
+    },
+    stop: async () => {
+      await xmpp.stop().catch(() => undefined);
+    },
+  };
 }
 
 /** Whether a login fails (with the server's SASL condition as the reason). */

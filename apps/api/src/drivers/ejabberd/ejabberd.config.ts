@@ -68,7 +68,9 @@ export function renderEjabberdConfig(spec: InstanceSpec): string {
     mod_version: { show_os: false },
   };
   // No expiry option in 23.01: the scheduled retention job deletes what is older (delete_old_mam_messages).
-  if (days > 0) modules.mod_mam = { assume_mam_usage: true, default: 'always' };
+  // With the archive off mod_mam stays loaded, archiving nothing: its remove_user hook is what erases
+  // an account's archive, including one kept from before the archive was turned off.
+  modules.mod_mam = days > 0 ? { assume_mam_usage: true, default: 'always' } : { default: 'never', access_preferences: 'none' };
 
   const config: Record<string, YamlValue> = {
     hosts: [spec.domain],

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import type { ExecOptions, ExecResult } from '../../runtimes/runtime';
 import { ensureSelfSignedCertificate } from '../certificates';
 import {
+  type Account,
+  type AccountSession,
   type Capability,
   type CreateUserOptions,
   type Detection,
@@ -27,6 +29,15 @@ import { EJABBERD_PATHS, HEARTH_ADMIN_USER, adminJid, nodeName, patchEjabberdctl
 
 const INSTALL_HINT = 'apt-get install ejabberd';
 const ALREADY_REGISTERED = 10090;
+/** What a client is told when the operator ends its session or deactivates its account. */
+const REVOKED_REASON = "Session ended by the server's operator";
+const DEACTIVATED_REASON = "Account deactivated by the server's operator";
+/**
+ * get_last is one API call per account, ~20 ms each on a two-core host (mostly ejabberd checking
+ * Hearth's password against its SCRAM hash): 100 accounts take ~2 s. Past that the listing leaves
+ * last-seen empty rather than keep the operator waiting.
+ */
+const LAST_SEEN_LIMIT = 100;
 
 /**
  * Creates or resets an account by calling ejabberd_auth on the node over Erlang distribution,
@@ -55,6 +66,8 @@ export class EjabberdDriver implements Driver {
     'users.password',
     'users.delete',
     'sessions.list',
+    'sessions.revoke',
+    'users.deactivate',
     'retention.messages',
   ]);
   readonly portNames: readonly PortRequirement[] = [
@@ -167,10 +180,17 @@ export class EjabberdDriver implements Driver {
   async changePassword(context: InstanceContext, username: string, password: string): Promise<void> {
     checkUser(username);
     checkPassword(password);
-    if (!(await this.exists(context, username))) throw new DriverError('user/not_found', `${username}@${context.spec.domain} does not exist`);
+    // change_password on a missing account would create it.
+    await this.requireAccount(context, username);
     await this.api(context).call('change_password', { user: username, host: context.spec.domain, newpass: password }).catch(rethrowAdmin);
   }
 
+  /**
+   * unregister runs every module's remove_user hook: afterwards no Mnesia record keyed by the
+   * account is left (tested with its password, roster, vCard, last activity, offline messages and
+   * archive). mod_mam stays loaded even with the archive off (ejabberd.config.ts), so that an
+   * archive kept from before is erased too.
+   */
   async deleteUser(context: InstanceContext, username: string): Promise<boolean> {
     checkUser(username);
     if (!(await this.exists(context, username))) return false;
@@ -184,6 +204,48 @@ export class EjabberdDriver implements Driver {
       .filter((session) => session.jid.endsWith(`@${context.spec.domain}`) || session.jid.includes(`@${context.spec.domain}/`))
       .map((session) => ({ jid: session.jid, connectedSeconds: session.uptime }))
       .sort((a, b) => a.jid.localeCompare(b.jid));
+  }
+
+  /**
+   * Admins are configured (acl), not a property of the account. deactivated is always false: 23.01's
+   * ban_account leaves nothing to tell a banned account from another (no get_ban_details; the
+   * random password it sets is stored hashed).
+   */
+  async listAccounts(context: InstanceContext): Promise<Account[]> {
+    const usernames = await this.listUsers(context);
+    const lastSeen: Array<Date | null> = [];
+    if (usernames.length <= LAST_SEEN_LIMIT) for (const username of usernames) lastSeen.push(await this.lastSeen(context, username));
+    return usernames.map((username, index) => ({ username, admin: null, deactivated: false, lastSeenAt: lastSeen[index] ?? null, displayName: null }));
+  }
+
+  async accountSessions(context: InstanceContext, username: string): Promise<AccountSession[]> {
+    checkUser(username);
+    await this.requireAccount(context, username);
+    return (await this.sessionsOf(context, username))
+      .map((session) => ({ id: session.resource, displayName: null, lastSeenAt: null, connectedSeconds: session.uptime }))
+      .sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  /** kick_session answers 0 whether or not the session exists, so the driver looks first. The client may log in again. */
+  async revokeSession(context: InstanceContext, username: string, sessionId: string): Promise<boolean> {
+    checkUser(username);
+    if (!(await this.sessionsOf(context, username)).some((session) => session.resource === sessionId)) return false;
+    await this.api(context)
+      .call('kick_session', { user: username, host: context.spec.domain, resource: sessionId, reason: REVOKED_REASON })
+      .catch(rethrowAdmin);
+    return true;
+  }
+
+  /** ban_account: ends the sessions and sets a random password (no unban in 23.01: reactivating sets a new one). */
+  async deactivateUser(context: InstanceContext, username: string): Promise<void> {
+    checkUser(username);
+    // ban_account on a missing account would create it, with the random password.
+    await this.requireAccount(context, username);
+    await this.api(context).call('ban_account', { user: username, host: context.spec.domain, reason: DEACTIVATED_REASON }).catch(rethrowAdmin);
+  }
+
+  reactivateUser(context: InstanceContext, username: string, password: string): Promise<void> {
+    return this.changePassword(context, username, password);
   }
 
   /** Deletes archived messages older than the retention period; ejabberd 23.01 has no expiry of its own. */
@@ -214,6 +276,32 @@ export class EjabberdDriver implements Driver {
     // check_account answers 0 when the account exists, 1 when it doesn't.
     const code = await this.api(context).call<number>('check_account', { user: username, host: context.spec.domain }).catch(rethrowAdmin);
     return code === 0;
+  }
+
+  private async requireAccount(context: InstanceContext, username: string): Promise<void> {
+    if (!(await this.exists(context, username))) throw new DriverError('user/not_found', `${username}@${context.spec.domain} does not exist`);
+  }
+
+  /** user_sessions_info also reports each client's IP address and port, which are dropped here. */
+  private async sessionsOf(context: InstanceContext, username: string): Promise<Array<{ resource: string; uptime: number }>> {
+    const sessions = await this.api(context)
+      .call<Array<{ resource: string; uptime: number }>>('user_sessions_info', { user: username, host: context.spec.domain })
+      .catch(rethrowAdmin);
+    return sessions.map(({ resource, uptime }) => ({ resource, uptime }));
+  }
+
+  /**
+   * mod_last's time of the last logout (stored when a client that sent presence goes offline), or
+   * now while the account is online; null when it never logged in.
+   */
+  private async lastSeen(context: InstanceContext, username: string): Promise<Date | null> {
+    const last = await this.api(context)
+      .call<{ timestamp: string; status: string }>('get_last', { user: username, host: context.spec.domain })
+      .catch(rethrowAdmin);
+    // Registration stores its time with this status; NOT FOUND comes with the current time.
+    if (last.status === 'NOT FOUND' || last.status === "Registered but didn't login") return null;
+    const time = new Date(last.timestamp);
+    return Number.isNaN(time.getTime()) ? null : time;
   }
 
   private async probeStatus(spec: InstanceSpec, timeoutMs: number): Promise<{ check: ProbeCheck; version?: string }> {

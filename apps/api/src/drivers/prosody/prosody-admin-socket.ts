@@ -105,7 +105,7 @@ export function luaString(value: string): string {
 
 /** `user:create("a@b", "pw")` with every argument a Lua string literal. */
 export function shellCall(method: string, ...args: string[]): string {
-  if (!/^[a-z_]+:[a-z_]+$/.test(method)) throw new Error(`Not a shell method: ${method}`);
+  if (!/^[a-z0-9_]+:[a-z_]+$/.test(method)) throw new Error(`Not a shell method: ${method}`);
   return `${method}(${args.map(luaString).join(', ')})`;
 }
 

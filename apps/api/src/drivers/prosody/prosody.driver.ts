@@ -3,6 +3,8 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
+  type Account,
+  type AccountSession,
   type Capability,
   type CreateUserOptions,
   type Detection,
@@ -21,12 +23,15 @@ import { ensureSelfSignedCertificate } from '../certificates';
 import { findExecutable, readTextIfExists } from '../host-programs';
 import { checkPassword, checkSocketPath, checkUsername, probeHost, validateSpec } from '../validation';
 import { probeClientPort } from '../xmpp-probe';
-import { type ReplResult, runAdminCommands, shellCall } from './prosody-admin-socket';
+import { type ReplResult, luaString, runAdminCommands, shellCall } from './prosody-admin-socket';
 import { PROSODY_PATHS, renderProsodyConfig } from './prosody.config';
 
 const execFileAsync = promisify(execFile);
 
 const INSTALL_HINT = 'apt-get install prosody lua-dbi-sqlite3';
+
+/** What a client is told when the operator ends its session. */
+const REVOKED_TEXT = "Session ended by the server's operator";
 
 /** Prosody 0.12 (Debian bookworm), administered through its admin shell socket. */
 export class ProsodyDriver implements Driver {
@@ -38,6 +43,8 @@ export class ProsodyDriver implements Driver {
     'users.password',
     'users.delete',
     'sessions.list',
+    'sessions.revoke',
+    // No 'users.deactivate': Prosody 0.12 has no way to lock an account and keep it (13 has user:disable).
     'retention.messages',
     'retention.files',
     'metrics.openmetrics',
@@ -138,16 +145,21 @@ export class ProsodyDriver implements Driver {
     const jid = `${username}@${spec.domain}`;
     const [changed] = await this.shell(spec, [shellCall('user:password', jid, password)]);
     if (changed.ok) return;
-    if (/No such user/.test(changed.message)) throw new DriverError('user/not_found', `${jid} does not exist`);
+    if (isNoSuchUser(changed)) throw notFound(jid);
     throw adminFailure('user:password', changed);
   }
 
+  /**
+   * user:delete removes the account, ends its sessions and purges everything the SQL storage holds
+   * for it (storagemanager.purge: every row of the prosody and prosodyarchive tables, so its message
+   * archive and offline messages too), whether or not mod_mam is loaded at the time.
+   */
   async deleteUser({ spec }: InstanceContext, username: string): Promise<boolean> {
     checkUsername(username);
     const jid = `${username}@${spec.domain}`;
     const [deleted] = await this.shell(spec, [shellCall('user:delete', jid)]);
     if (deleted.ok) return true;
-    if (/No such user/.test(deleted.message)) return false;
+    if (isNoSuchUser(deleted)) return false;
     throw adminFailure('user:delete', deleted);
   }
 
@@ -162,6 +174,41 @@ export class ProsodyDriver implements Driver {
       .filter((match): match is RegExpExecArray => match !== null)
       .map((match) => ({ jid: match[1], connectedSeconds: Number(match[2]) }))
       .sort((a, b) => a.jid.localeCompare(b.jid));
+  }
+
+  /** Admin rights stay unknown (the config names admins; 0.12's roles are not read); last activity would need mod_lastactivity, which isn't loaded. */
+  async listAccounts(context: InstanceContext): Promise<Account[]> {
+    return (await this.listUsers(context)).map((username) => ({ username, admin: null, deactivated: false, lastSeenAt: null, displayName: null }));
+  }
+
+  /** The account's resources, read from prosody.bare_sessions (c2s:show() prints a table for people, with IP addresses). */
+  async accountSessions({ spec }: InstanceContext, username: string): Promise<AccountSession[]> {
+    checkUsername(username);
+    const [listed] = await this.shell(spec, [
+      `>local user, host = ${luaString(username)}, ${luaString(spec.domain)} ` +
+        'if not require "core.usermanager".user_exists(user, host) then return nil, "No such user" end ' +
+        'local now, bare = require "util.time".now(), prosody.bare_sessions[user .. "@" .. host] ' +
+        'for resource, session in pairs(bare and bare.sessions or {}) do print(math.floor(now - (session.conntime or now)) .. " " .. resource) end',
+    ]);
+    if (isNoSuchUser(listed)) throw notFound(`${username}@${spec.domain}`);
+    if (!listed.ok) throw adminFailure('sessions', listed);
+    return listed.output
+      .map((line) => /^(\d+) (.+)$/.exec(line))
+      .filter((match): match is RegExpExecArray => match !== null)
+      .map((match) => ({ id: match[2], displayName: null, lastSeenAt: null, connectedSeconds: Number(match[1]) }))
+      .sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  /**
+   * c2s:close with a reason: Prosody sends the client a stream error and destroys the session at once
+   * (without one it waits up to 5 s for the client to close its side, and the session stays listed).
+   * The client may log in again: locking someone out takes a new password or deleting the account.
+   */
+  async revokeSession({ spec }: InstanceContext, username: string, sessionId: string): Promise<boolean> {
+    checkUsername(username);
+    const [closed] = await this.shell(spec, [shellCall('c2s:close', `${username}@${spec.domain}/${sessionId}`, REVOKED_TEXT, 'policy-violation')]);
+    if (!closed.ok) throw adminFailure('c2s:close', closed);
+    return /Total: [1-9]/.test(closed.message);
   }
 
   async enforceRetention(_context: InstanceContext): Promise<void> {
@@ -184,6 +231,14 @@ export class ProsodyDriver implements Driver {
       return { check: { name: 'admin-socket', ok: false, detail: (error as Error).message, latencyMs: Math.round(performance.now() - started) } };
     }
   }
+}
+
+function isNoSuchUser(result: ReplResult): boolean {
+  return !result.ok && /No such user/.test(result.message);
+}
+
+function notFound(jid: string): DriverError {
+  return new DriverError('user/not_found', `${jid} does not exist`);
 }
 
 function adminFailure(command: string, result: ReplResult): DriverError {

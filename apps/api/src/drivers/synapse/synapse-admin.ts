@@ -5,6 +5,15 @@ export interface SynapseUser {
   readonly name: string;
   readonly admin?: boolean | number;
   readonly deactivated?: boolean | number;
+  readonly locked?: boolean;
+  readonly displayname?: string | null;
+  readonly last_seen_ts?: number | null;
+}
+
+export interface SynapseDevice {
+  readonly device_id: string;
+  readonly display_name?: string | null;
+  readonly last_seen_ts?: number | null;
 }
 
 /** A Synapse server's client and Admin APIs, with one access token (Hearth's admin account's, or an adopted server's). */
@@ -38,11 +47,12 @@ export class SynapseAdmin {
     return response.status === 200 ? response.body : undefined;
   }
 
-  /** Every local, non-guest, active account, following the server's paging. */
-  async users(): Promise<SynapseUser[]> {
+  /** Every local, non-guest account (deactivated and locked ones too, if asked), following the server's paging. */
+  async users(options: { deactivated?: boolean } = {}): Promise<SynapseUser[]> {
     const found: SynapseUser[] = [];
     for (let from: string | undefined = '0'; from !== undefined; ) {
-      const page: SynapseResponse<{ users: SynapseUser[]; next_token?: string | number }> = await this.call('GET', `/_synapse/admin/v2/users?from=${encodeURIComponent(from)}&limit=500&guests=false`);
+      const query = `from=${encodeURIComponent(from)}&limit=500&guests=false&deactivated=${options.deactivated ? 'true' : 'false'}&locked=${options.deactivated ? 'true' : 'false'}`;
+      const page: SynapseResponse<{ users: SynapseUser[]; next_token?: string | number }> = await this.call('GET', `/_synapse/admin/v2/users?${query}`);
       found.push(...page.body.users);
       from = page.body.next_token === undefined ? undefined : String(page.body.next_token);
     }
@@ -58,7 +68,7 @@ export class SynapseAdmin {
     const self = encodeURIComponent(selfId);
     const probes: [string, readonly Capability[]][] = [
       ['/_synapse/admin/v2/users?limit=1', ['users.list', 'users.create', 'users.password', 'users.delete', 'users.deactivate', 'users.admin']],
-      [`/_synapse/admin/v2/users/${self}/devices`, ['sessions.list']],
+      [`/_synapse/admin/v2/users/${self}/devices`, ['sessions.list', 'sessions.revoke']],
       ['/_synapse/admin/v1/registration_tokens', ['registration-tokens']],
       ['/_synapse/admin/v1/rooms?limit=1', ['rooms']],
       ['/_synapse/admin/v1/event_reports?limit=1', ['reports']],

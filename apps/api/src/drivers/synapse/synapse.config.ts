@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { type InstanceSecrets, type InstanceSpec } from '../driver';
 import { requireSecret } from '../secrets';
-import { probeHost } from '../validation';
+import { isLoopback, probeHost } from '../validation';
 import { type YamlValue, toYaml } from '../yaml';
 import { synapseDatabaseConfig } from './synapse-database';
 import { RUNTIME_LAYOUT } from '../../runtimes/runtime';
@@ -23,6 +23,8 @@ export const SYNAPSE_PATHS = {
 
 /** Hearth's own admin account on every Synapse it provisions. */
 export const HEARTH_ADMIN_USER = 'hearth-admin';
+/** The account server notices (announcements) come from. */
+export const NOTICES_USER = 'notices';
 
 // database_password: the instance's own PostgreSQL role, when it uses PostgreSQL.
 export const SYNAPSE_SECRETS = ['registration_shared_secret', 'macaroon_secret_key', 'form_secret', 'signing_key_seed', 'admin_password', 'database_password'] as const;
@@ -68,7 +70,8 @@ export function renderHearthConfig(spec: InstanceSpec, secrets: InstanceSecrets)
         bind_addresses: [spec.bindAddress],
         type: 'http',
         tls: false,
-        x_forwarded: Boolean(spec.settings.publicBaseUrl),
+        // Client addresses from X-Forwarded-For only where nothing but a proxy on this host can connect.
+        x_forwarded: Boolean(spec.settings.publicBaseUrl) && isLoopback(spec.bindAddress),
         resources: [{ names: ['client'], compress: false }],
       },
     ],
@@ -91,7 +94,7 @@ export function renderHearthConfig(spec: InstanceSpec, secrets: InstanceSecrets)
     include_profile_data_on_invite: false,
     user_ips_max_age: '7d',
     // Announcements to every user (the server notices capability) come from this account.
-    server_notices: { system_mxid_localpart: 'notices', system_mxid_display_name: 'Server notices', room_name: 'Server notices' },
+    server_notices: { system_mxid_localpart: NOTICES_USER, system_mxid_display_name: 'Server notices', room_name: 'Server notices' },
     enable_metrics: false,
   };
   return toYaml(config, 'Written by Hearth at every start: do not edit. Your own settings go in homeserver.yaml;\nthis file is read after it, so a key set here wins.');

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import {
   type AdoptCredentials,
+  type Account,
+  type AccountSession,
   type Adoption,
   type Capability,
   type CreateUserOptions,
@@ -22,8 +24,8 @@ import { checkPassword, validateSpec } from '../validation';
 import { type DebianRootfs, RootfsError } from '../../runtimes/rootfs/debian-rootfs';
 import { dropDatabase, ensureDatabase } from './synapse-database';
 import { SYNAPSE_ROOTFS } from './synapse-rootfs';
-import { HEARTH_ADMIN_USER, SYNAPSE_PATHS, SYNAPSE_SECRETS, baseUrlOf, inside, renderHearthConfig, renderLogConfig, renderOperatorConfig, renderSigningKey } from './synapse.config';
-import { SynapseAdmin, passwordLogin } from './synapse-admin';
+import { HEARTH_ADMIN_USER, NOTICES_USER, SYNAPSE_PATHS, SYNAPSE_SECRETS, baseUrlOf, inside, renderHearthConfig, renderLogConfig, renderOperatorConfig, renderSigningKey } from './synapse.config';
+import { type SynapseDevice, SynapseAdmin, passwordLogin } from './synapse-admin';
 import { registerWithSharedSecret, synapseRequest } from './synapse-http';
 
 const INSTALL_HINT = 'run Hearth as root with debootstrap installed (apt-get install debootstrap); Hearth then builds Synapse from Debian sid';
@@ -46,6 +48,7 @@ export class SynapseDriver implements Driver {
     'users.deactivate',
     'users.admin',
     'sessions.list',
+    'sessions.revoke',
     'registration-tokens',
     'rooms',
     'reports',
@@ -62,6 +65,10 @@ export class SynapseDriver implements Driver {
   constructor(private readonly rootfs: DebianRootfs) {}
 
   async detect(): Promise<Detection> {
+    if ((process.getuid?.() ?? -1) !== 0) {
+      // Building the tree and running from it need chroot and mount namespaces; adoption works without.
+      return { available: false, installHint: INSTALL_HINT, problems: ['Hearth runs Synapse from its own Debian root filesystem, which needs Hearth to run as root; without it, adopt a Synapse you run yourself'] };
+    }
     const built = await this.rootfs.find(SYNAPSE_ROOTFS);
     if (built) {
       const packaged = built.manifest.installed['matrix-synapse'];
@@ -86,6 +93,11 @@ export class SynapseDriver implements Driver {
 
   async render(spec: InstanceSpec, secrets: InstanceSecrets): Promise<RenderResult> {
     validateSpec(spec, this.portNames);
+    const { tls, messageRetentionDays, fileShare } = spec.settings;
+    if (tls || fileShare || messageRetentionDays !== undefined) {
+      // Said plainly rather than accepted and ignored: Synapse serves plain HTTP behind the operator's TLS proxy.
+      throw new DriverError('spec/invalid', 'tls, fileShare and messageRetentionDays are XMPP settings; Synapse serves plain HTTP behind a TLS reverse proxy (publicBaseUrl)');
+    }
     return {
       files: [
         { path: SYNAPSE_PATHS.data, directory: true, mode: 0o700 },
@@ -130,7 +142,7 @@ export class SynapseDriver implements Driver {
 
   async rotateAdminCredentials({ spec, secrets }: InstanceContext): Promise<InstanceSecrets> {
     if (spec.baseUrl) {
-      throw new DriverError('driver/admin_failed', "Hearth does not hold the password of an adopted server's admin: make a new access token on the server and give it to Hearth");
+      throw new DriverError('driver/admin_failed', "Hearth does not hold the password of an adopted server's admin: make a new access token on the server and give it to Hearth (PUT /api/instances/:id/admin-token)");
     }
     const baseUrl = baseUrlOf(spec);
     const fresh = await passwordLogin(baseUrl, HEARTH_ADMIN_USER, requireSecret(secrets, 'admin_password'));
@@ -162,6 +174,8 @@ export class SynapseDriver implements Driver {
       }),
       get('admin-api', '/_synapse/admin/v1/server_version', (status, body) => {
         const version = (body as { server_version?: unknown }).server_version;
+        // Servers that implement only part of the Admin API (Tuwunel, Conduit) may not have this one.
+        if (spec.baseUrl && status === 404) return { ok: true, detail: 'GET server_version: not implemented by this server' };
         return { ok: status === 200 && typeof version === 'string', detail: typeof version === 'string' ? `Synapse ${version}` : `GET server_version: ${status}` };
       }),
     ]);
@@ -189,8 +203,67 @@ export class SynapseDriver implements Driver {
     return (await this.admin(context).users())
       .filter((user) => !user.deactivated && user.name.startsWith('@') && user.name.endsWith(suffix))
       .map((user) => user.name.slice(1, -suffix.length))
-      .filter((name) => name !== HEARTH_ADMIN_USER)
+      .filter((name) => name !== HEARTH_ADMIN_USER && name !== NOTICES_USER)
       .sort();
+  }
+
+  async listAccounts(context: InstanceContext): Promise<Account[]> {
+    const suffix = `:${context.spec.domain}`;
+    return (await this.admin(context).users({ deactivated: true }))
+      .filter((user) => user.name.startsWith('@') && user.name.endsWith(suffix))
+      .map((user) => ({
+        username: user.name.slice(1, -suffix.length),
+        admin: Boolean(user.admin),
+        // Locked (reversible) or deactivated (erased): either way nobody can log in.
+        deactivated: Boolean(user.deactivated) || Boolean(user.locked),
+        lastSeenAt: user.last_seen_ts ? new Date(user.last_seen_ts) : null,
+        displayName: user.displayname ?? null,
+      }))
+      .filter((account) => account.username !== HEARTH_ADMIN_USER && account.username !== NOTICES_USER)
+      .sort((a, b) => a.username.localeCompare(b.username));
+  }
+
+  async accountSessions(context: InstanceContext, username: string): Promise<AccountSession[]> {
+    const userId = await this.existingUser(context, username);
+    const response = await this.admin(context).call<{ devices: SynapseDevice[] }>('GET', `/_synapse/admin/v2/users/${encodeURIComponent(userId)}/devices`);
+    return response.body.devices
+      .map((device) => ({ id: device.device_id, displayName: device.display_name ?? null, lastSeenAt: device.last_seen_ts ? new Date(device.last_seen_ts) : null, connectedSeconds: null }))
+      .sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  /** Deleting a device logs it out: its access token stops working at once. */
+  async revokeSession(context: InstanceContext, username: string, sessionId: string): Promise<boolean> {
+    const userId = await this.existingUser(context, username);
+    const path = `/_synapse/admin/v2/users/${encodeURIComponent(userId)}/devices/${encodeURIComponent(sessionId)}`;
+    const admin = this.admin(context);
+    if ((await admin.call('GET', path, undefined, [200, 404])).status === 404) return false;
+    await admin.call('DELETE', path);
+    return true;
+  }
+
+  async setAdmin(context: InstanceContext, username: string, isAdmin: boolean): Promise<void> {
+    const userId = await this.existingUser(context, username);
+    await this.admin(context).call('PUT', `/_synapse/admin/v1/users/${encodeURIComponent(userId)}/admin`, { admin: isAdmin });
+  }
+
+  /**
+   * Locks the account (Synapse's reversible lock): no login, and its existing tokens stop working,
+   * while its rooms and messages stay, unlike Synapse's deactivation, which leaves every room.
+   */
+  async deactivateUser(context: InstanceContext, username: string): Promise<void> {
+    const userId = await this.existingUser(context, username);
+    await this.admin(context).call('PUT', `/_synapse/admin/v2/users/${encodeURIComponent(userId)}`, { locked: true });
+  }
+
+  async reactivateUser(context: InstanceContext, username: string, password: string): Promise<void> {
+    checkPassword(password);
+    const userId = this.userId(context.spec, username);
+    const admin = this.admin(context);
+    const existing = await admin.user(userId);
+    if (!existing) throw new DriverError('user/not_found', `${userId} does not exist`);
+    if (existing.deactivated) throw new DriverError('user/invalid', `${userId} was erased; erased accounts can't come back`);
+    await admin.call('PUT', `/_synapse/admin/v2/users/${encodeURIComponent(userId)}`, { locked: false });
+    await this.changePassword(context, username, password);
   }
 
   async changePassword(context: InstanceContext, username: string, password: string): Promise<void> {
@@ -266,6 +339,13 @@ export class SynapseDriver implements Driver {
     return { admin_token: registered.accessToken, admin_password: password };
   }
 
+  /** The user id of an account that exists (deactivated or not); throws user/not_found. */
+  private async existingUser(context: InstanceContext, username: string): Promise<string> {
+    const userId = this.userId(context.spec, username);
+    if (!(await this.admin(context).user(userId))) throw new DriverError('user/not_found', `${userId} does not exist`);
+    return userId;
+  }
+
   private admin({ spec, secrets }: InstanceContext): SynapseAdmin {
     return new SynapseAdmin(spec.baseUrl ?? baseUrlOf(spec), requireSecret(secrets, 'admin_token'));
   }
@@ -276,7 +356,7 @@ export class SynapseDriver implements Driver {
     }
     const userId = `@${username}:${spec.domain}`;
     if (userId.length > 255) throw new DriverError('user/invalid', 'A Matrix user id has at most 255 characters');
-    if (username === HEARTH_ADMIN_USER || username === 'notices') throw new DriverError('user/reserved', `${username} is Hearth's own account`);
+    if (username === HEARTH_ADMIN_USER || username === NOTICES_USER) throw new DriverError('user/reserved', `${username} is Hearth's own account`);
     return userId;
   }
 }

@@ -4,14 +4,16 @@ import type { RunAs } from './run-as';
 /**
  * Sets up a private view of the root filesystem, then becomes the program. Runs as root inside a
  * private mount namespace (unshare), so every mount here vanishes with the program, even on
- * SIGKILL, and the shared tree in the version store is never changed: the instance sees its own
- * /instance, /tmp and a /dev with only the harmless devices. Each step execs the next, so the pid
+ * SIGKILL, and the shared tree in the version store is never changed: it is mounted read-only, and
+ * the instance sees its own /instance, /tmp, /var/tmp and a /dev with only the harmless devices. Each step execs the next, so the pid
  * Hearth recorded ends up being the server itself.
  */
 const LAUNCHER = `set -eu
 root=$1 dir=$2 uid=$3 gid=$4 inside=$5
 shift 5
 mkdir -p "$root$inside"
+mount --bind "$root" "$root"
+mount -o remount,bind,ro "$root"
 mount -t proc -o nosuid,nodev,noexec proc "$root/proc"
 mount -t tmpfs -o nosuid,noexec,mode=0755,size=64k hearth-dev "$root/dev"
 for name in null zero full random urandom; do
@@ -25,6 +27,7 @@ ln -s /proc/self/fd/2 "$root/dev/stderr"
 mkdir "$root/dev/shm"
 mount -t tmpfs -o nosuid,nodev,noexec,mode=1777,size=64m hearth-shm "$root/dev/shm"
 mount -t tmpfs -o nosuid,nodev,mode=1777,size=256m hearth-tmp "$root/tmp"
+mount -t tmpfs -o nosuid,nodev,mode=1777,size=64m hearth-var-tmp "$root/var/tmp"
 mount --bind "$dir" "$root$inside"
 exec chroot "$root" /usr/bin/env -C "$inside" /usr/bin/setpriv --reuid="$uid" --regid="$gid" --clear-groups --no-new-privs -- "$@"
 `;

@@ -14,9 +14,17 @@ import { createInterface } from 'node:readline';
  *   <store>/<name>/<suite>-<hash>/manifest.json   written last, before the rename: the marker
  *   <store>/<name>/<suite>-<hash>.lock        flock(2) lock, held while building
  *   <store>/<name>/<suite>-<hash>.tmp-<hex>/  a build in progress, or the remains of one
+ *   <store>/.cache/debs/                      downloaded .deb files, shared by every build
+ *   <store>/.cache/debs.lock                  flock(2) lock on that cache, held while building
  *
  * The hash covers everything that changes the result (suite, mirror, sorted packages, format),
  * so a different package list is a different entry and never a mutation of an existing one.
+ *
+ * The download cache makes a rebuild (another entry, or one deleted) fetch only packages it has
+ * not seen: debootstrap gets it as --cache-dir, and apt-get install sees it bind-mounted as the
+ * tree's /var/cache/apt/archives. Both name files <package>_<version>_<arch>.deb and move a
+ * download out of partial/ only once its checksum matches, so the directory holds only complete
+ * packages and either tool can use what the other fetched.
  */
 
 export type RootfsPhase =
@@ -75,6 +83,8 @@ export interface RootfsManifest {
   readonly architecture: string;
   readonly builtAt: string;
   readonly buildMs: number;
+  /** Disk usage of rootfs/ in bytes when it was built (absent in entries built before it was recorded). */
+  readonly sizeBytes?: number;
   /** Every package dpkg knows as installed, name → version. */
   readonly installed: Readonly<Record<string, string>>;
 }
@@ -100,6 +110,8 @@ export interface DebianRootfsOptions {
   readonly stepTimeoutMs?: number;
   /** PATH used to find debootstrap etc. and given to the build commands. */
   readonly path?: string;
+  /** Downloaded .deb files shared by every build (default <store>/.cache/debs); safe to delete while nothing builds. */
+  readonly cacheDir?: string;
 }
 
 export type ProgressCallback = (progress: RootfsProgress) => void;
@@ -111,7 +123,7 @@ const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 // Debian package names (policy 5.6.1); an optional =version or /suite is allowed for pinning.
 const PACKAGE_PATTERN = /^[a-z0-9][a-z0-9+.-]+(?:[=/][A-Za-z0-9.+~:_-]+)?$/;
 const MANIFEST = 'manifest.json';
-const TOOLS = ['debootstrap', 'chroot', 'unshare', 'flock', 'mount'] as const;
+const TOOLS = ['debootstrap', 'chroot', 'unshare', 'flock', 'mount', 'du'] as const;
 const OUTPUT_TAIL_LINES = 30;
 
 // Where each phase sits in the overall percentage (debootstrap and the install dominate).
@@ -136,10 +148,18 @@ const APT_CONF = [
 // Packages must not start services inside the tree: Hearth starts what it runs itself.
 const POLICY_RC_D = '#!/bin/sh\n# Written by Hearth: never start services from package scripts.\nexit 101\n';
 
+/** The locks a build holds; its commands inherit them, so a build that outlives Hearth still holds them. */
+interface BuildLocks {
+  readonly entry: FileHandle;
+  readonly cache: FileHandle;
+}
+
 export class DebianRootfs {
   private readonly store: string;
   private readonly mirror: string;
   private readonly path: string;
+  /** Absolute: debootstrap refuses a relative --cache-dir. */
+  readonly cacheDir: string;
   /** Same-process callers for one entry share one promise; other processes meet at the lock. */
   private readonly inFlight = new Map<string, Promise<RootfsResult>>();
 
@@ -147,6 +167,7 @@ export class DebianRootfs {
     this.store = resolve(options.store);
     this.mirror = options.mirror ?? DEFAULT_MIRROR;
     this.path = options.path ?? DEFAULT_PATH;
+    this.cacheDir = resolve(options.cacheDir ?? join(this.store, '.cache', 'debs'));
   }
 
   /** Where the entry for spec lives, built or not. */
@@ -160,6 +181,19 @@ export class DebianRootfs {
     const dir = this.entryDir(spec);
     const manifest = await readManifest(dir);
     return manifest ? { dir, rootfs: join(dir, 'rootfs'), manifest, built: false } : undefined;
+  }
+
+  /** Every finished entry in the store, by name then suite (builds in progress and the download cache are not entries). */
+  async list(): Promise<RootfsResult[]> {
+    const found: RootfsResult[] = [];
+    for (const name of (await readdirIfAny(this.store)).filter((n) => NAME_PATTERN.test(n)).sort()) {
+      for (const entry of (await readdirIfAny(join(this.store, name))).filter((e) => !e.includes('.tmp-')).sort()) {
+        const dir = join(this.store, name, entry);
+        const manifest = await readManifest(dir);
+        if (manifest) found.push({ dir, rootfs: join(dir, 'rootfs'), manifest, built: false });
+      }
+    }
+    return found;
   }
 
   /** Returns the entry for spec, building it first if needed. */
@@ -196,83 +230,50 @@ export class DebianRootfs {
     }
     await this.checkPrerequisites();
     await mkdir(join(this.store, spec.name), { recursive: true, mode: 0o755 });
+    await mkdir(this.cacheDir, { recursive: true, mode: 0o755 });
 
     progress('lock', 1, 'waiting for any other build of this root filesystem');
-    const lock = await this.lock(`${dir}.lock`);
-    try {
+    return this.holding(`${dir}.lock`, async (entry) => {
       // Whoever held the lock before us may have finished the very same entry.
       const built = await this.find(spec);
       if (built) {
         progress('done', 100, 'built by a concurrent caller');
         return built;
       }
-      progress('cleanup', 2);
-      await this.removeLeftovers(dir);
-      return await this.build(spec, dir, lock, progress);
+      // Always taken after an entry lock, never before one, so two builds cannot deadlock.
+      progress('lock', 1, 'waiting for any other build using the download cache');
+      return this.holding(`${this.cacheDir}.lock`, async (cache) => {
+        progress('cleanup', 2);
+        await this.removeLeftovers(dir);
+        await this.resetPartialDownloads();
+        return this.build(spec, dir, { entry, cache }, progress);
+      });
+    });
+  }
+
+  /** Runs fn holding the flock on path; closing our descriptor releases it (unless a build child outlived us and still has it). */
+  private async holding<T>(path: string, fn: (lock: FileHandle) => Promise<T>): Promise<T> {
+    const lock = await this.lock(path);
+    try {
+      return await fn(lock);
     } finally {
-      // Closing our descriptor releases the lock (unless a build child outlived us and still has it).
       await lock.close().catch(() => undefined);
     }
   }
 
-  private async build(spec: RootfsSpec, dir: string, lock: FileHandle, progress: Progress): Promise<RootfsResult> {
+  private async build(spec: RootfsSpec, dir: string, locks: BuildLocks, progress: Progress): Promise<RootfsResult> {
     const started = Date.now();
     const tmp = `${dir}.tmp-${randomBytes(6).toString('hex')}`;
     const rootfs = join(tmp, 'rootfs');
     await mkdir(tmp, { mode: 0o755 });
     try {
-      const arch = (await this.capture(['dpkg', '--print-architecture'], lock)).trim();
-
-      // debootstrap mounts /proc and /sys in the target for its second stage; inside a private
-      // mount namespace those mounts vanish with it, even if it is killed half-way.
-      progress('debootstrap', SPAN.debootstrap[0], `debootstrap ${spec.suite}`);
-      let fetched = 0;
-      await this.run(
-        [...this.isolated(), 'debootstrap', '--variant=minbase', `--arch=${arch}`, spec.suite, rootfs, this.mirror],
-        lock,
-        (line) => {
-          // "I: Retrieving x", "I: Extracting x", "I: Installing core packages...", ... in order.
-          const [from, to] = SPAN.debootstrap;
-          if (line.startsWith('I: Retrieving') || line.startsWith('I: Validating')) fetched++;
-          const stage = /^I: (Unpacking|Configuring|Installing|Extracting)/.test(line) ? 0.5 : 0;
-          const estimate = stage ? 0.5 + Math.min(0.45, fetched / 600) : Math.min(0.5, fetched / 400);
-          if (line.startsWith('I: ')) progress('debootstrap', from + (to - from) * estimate, line.slice(3));
-        },
-      );
-
-      progress('configure', SPAN.debootstrap[1]);
-      const policy = join(rootfs, 'usr/sbin/policy-rc.d');
-      await writeFile(policy, POLICY_RC_D, { mode: 0o755 });
-      await chmod(policy, 0o755);
-      await writeFile(join(rootfs, 'etc/apt/apt.conf.d/99hearth'), APT_CONF, { mode: 0o644 });
-
-      progress('apt-update', SPAN['apt-update'][0], 'apt-get update');
-      await this.inChroot(rootfs, ['apt-get', 'update'], lock, aptStatus(SPAN['apt-update'], 'apt-update', progress));
-
-      if (spec.packages.length > 0) {
-        progress('apt-install', SPAN['apt-install'][0], `apt-get install ${spec.packages.join(' ')}`);
-        await this.inChroot(
-          rootfs,
-          ['apt-get', 'install', '-y', '--no-install-recommends', ...spec.packages],
-          lock,
-          aptStatus(SPAN['apt-install'], 'apt-install', progress),
-        );
-      }
-
-      progress('apt-clean', 91);
-      await this.inChroot(rootfs, ['apt-get', 'clean'], lock);
-      // The package lists are large and stale by the next build; the manifest records what matters.
-      await rm(join(rootfs, 'var/lib/apt/lists'), { recursive: true, force: true });
-      await mkdir(join(rootfs, 'var/lib/apt/lists/partial'), { recursive: true });
+      const arch = (await this.capture(['dpkg', '--print-architecture'], locks)).trim();
+      await this.bootstrap(spec, rootfs, arch, locks, progress);
+      await this.installPackages(spec, rootfs, locks, progress);
 
       progress('manifest', 95);
-      const installed = parseDpkgQuery(
-        await this.capture(['chroot', rootfs, 'dpkg-query', '-W', '-f=${db:Status-Abbrev}\t${Package}\t${Version}\n'], lock),
-      );
-      for (const wanted of spec.packages) {
-        const name = wanted.split(/[=/]/)[0]!;
-        if (!installed[name]) throw new RootfsError('rootfs/build_failed', `${name} is not installed after apt-get install`);
-      }
+      const installed = await this.installed(spec, rootfs, locks);
+      const sizeBytes = await this.diskUsage(rootfs, locks);
       const manifest: RootfsManifest = {
         format: FORMAT,
         name: spec.name,
@@ -283,17 +284,10 @@ export class DebianRootfs {
         architecture: arch,
         builtAt: new Date().toISOString(),
         buildMs: Date.now() - started,
+        sizeBytes,
         installed,
       };
-      // The manifest is the completeness marker: written (and flushed) last, then the whole entry
-      // appears at its final name in one rename.
-      const file = await open(join(tmp, MANIFEST), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
-      try {
-        await file.writeFile(JSON.stringify(manifest, null, 2) + '\n');
-        await file.sync();
-      } finally {
-        await file.close();
-      }
+      await writeManifest(tmp, manifest);
       await rename(tmp, dir);
       progress('done', 100, `built in ${Math.round((Date.now() - started) / 1000)} s`);
       return { dir, rootfs: join(dir, 'rootfs'), manifest, built: true };
@@ -304,14 +298,85 @@ export class DebianRootfs {
     }
   }
 
-  /** Runs a command chrooted into rootfs with /proc and /dev mounted only for its lifetime. */
-  private inChroot(rootfs: string, argv: readonly string[], lock: FileHandle, onLine?: (line: string) => void): Promise<void> {
-    // The rootfs path travels as $1, never spliced into the script.
-    const script = 'set -e; mount -t proc proc "$1/proc"; mount --bind /dev "$1/dev"; r="$1"; shift; exec chroot "$r" "$@"';
+  /** debootstrap, then the settings that make the tree safe to install packages into. */
+  private async bootstrap(spec: RootfsSpec, rootfs: string, arch: string, locks: BuildLocks, progress: Progress): Promise<void> {
+    // debootstrap mounts /proc and /sys in the target for its second stage; inside a private
+    // mount namespace those mounts vanish with it, even if it is killed half-way.
+    progress('debootstrap', SPAN.debootstrap[0], `debootstrap ${spec.suite}`);
+    const argv = ['debootstrap', '--variant=minbase', `--arch=${arch}`, `--cache-dir=${this.cacheDir}`, spec.suite, rootfs, this.mirror];
+    await this.run([...this.isolated(), ...argv], locks, debootstrapStatus(progress));
+
+    progress('configure', SPAN.debootstrap[1]);
+    const policy = join(rootfs, 'usr/sbin/policy-rc.d');
+    await writeFile(policy, POLICY_RC_D, { mode: 0o755 });
+    await chmod(policy, 0o755);
+    await writeFile(join(rootfs, 'etc/apt/apt.conf.d/99hearth'), APT_CONF, { mode: 0o644 });
+  }
+
+  private async installPackages(spec: RootfsSpec, rootfs: string, locks: BuildLocks, progress: Progress): Promise<void> {
+    progress('apt-update', SPAN['apt-update'][0], 'apt-get update');
+    await this.inChroot(rootfs, ['apt-get', 'update'], locks, { onLine: aptStatus(SPAN['apt-update'], 'apt-update', progress) });
+
+    if (spec.packages.length > 0) {
+      progress('apt-install', SPAN['apt-install'][0], `apt-get install ${spec.packages.join(' ')}`);
+      await this.inChroot(rootfs, ['apt-get', 'install', '-y', '--no-install-recommends', ...spec.packages], locks, {
+        onLine: aptStatus(SPAN['apt-install'], 'apt-install', progress),
+        withCache: true,
+      });
+    }
+
+    // Without the cache mounted: this empties the tree's own archives (debootstrap's copies), never the shared cache.
+    progress('apt-clean', 91);
+    await this.inChroot(rootfs, ['apt-get', 'clean'], locks);
+    // The package lists are large and stale by the next build; the manifest records what matters.
+    await rm(join(rootfs, 'var/lib/apt/lists'), { recursive: true, force: true });
+    await mkdir(join(rootfs, 'var/lib/apt/lists/partial'), { recursive: true });
+  }
+
+  /** What dpkg has installed; throws if a wanted package is missing. */
+  private async installed(spec: RootfsSpec, rootfs: string, locks: BuildLocks): Promise<Record<string, string>> {
+    const installed = parseDpkgQuery(
+      await this.capture(['chroot', rootfs, 'dpkg-query', '-W', '-f=${db:Status-Abbrev}\t${Package}\t${Version}\n'], locks),
+    );
+    for (const wanted of spec.packages) {
+      const name = packageName(wanted);
+      if (!installed[name]) throw new RootfsError('rootfs/build_failed', `${name} is not installed after apt-get install`);
+    }
+    return installed;
+  }
+
+  private async diskUsage(path: string, locks: BuildLocks): Promise<number> {
+    return Number.parseInt(await this.capture(['du', '--summarize', '--one-file-system', '--block-size=1', path], locks), 10);
+  }
+
+  /**
+   * Under the cache lock no download runs, so anything in partial/ is the remains of a killed
+   * build. apt tries to resume such a file (Range with If-Range); a mirror or proxy that honours
+   * the range although the bytes are not a true prefix makes the download fail its hash check, so
+   * these few downloads start over instead. debootstrap downloads into partial/ (and moves a file
+   * out only once its checksum matches) only if that directory exists: it is created empty.
+   */
+  private async resetPartialDownloads(): Promise<void> {
+    const partial = join(this.cacheDir, 'partial');
+    await rm(partial, { recursive: true, force: true });
+    await mkdir(partial, { mode: 0o755 });
+  }
+
+  /**
+   * Runs a command chrooted into rootfs with /proc and /dev mounted only for its lifetime and,
+   * withCache, the shared download cache as its /var/cache/apt/archives. The mounts exist only in
+   * the command's private namespace, so they vanish with it, even on SIGKILL.
+   */
+  private inChroot(rootfs: string, argv: readonly string[], locks: BuildLocks, options: { onLine?: (line: string) => void; withCache?: boolean } = {}): Promise<void> {
+    // The paths travel as $1 and $2, never spliced into the script.
+    const script =
+      'set -e; r="$1"; c="$2"; shift 2; mount -t proc proc "$r/proc"; mount --bind /dev "$r/dev"; ' +
+      'if [ -n "$c" ]; then mount --bind "$c" "$r/var/cache/apt/archives"; fi; exec chroot "$r" "$@"';
     // Status lines on a pipe of their own (fd 4): apt's stdout is shared with maintainer scripts.
-    const statusFd = onLine ? ['-o', 'APT::Status-Fd=4'] : [];
+    const statusFd = options.onLine ? ['-o', 'APT::Status-Fd=4'] : [];
     const [command, ...rest] = argv;
-    return this.run([...this.isolated(), 'sh', '-c', script, 'sh', rootfs, command!, ...statusFd, ...rest], lock, onLine);
+    const cache = options.withCache ? this.cacheDir : '';
+    return this.run([...this.isolated(), 'sh', '-c', script, 'sh', rootfs, cache, command!, ...statusFd, ...rest], locks, options.onLine);
   }
 
   private isolated(): string[] {
@@ -336,7 +401,7 @@ export class DebianRootfs {
         child.once('error', rejectExit);
         child.once('exit', (exitCode) => resolveExit(exitCode));
       });
-      if (code === 1) throw new RootfsError('rootfs/lock_timeout', `Another build of ${path.replace(/\.lock$/, '')} did not finish within ${seconds} s`);
+      if (code === 1) throw new RootfsError('rootfs/lock_timeout', `Another build holding ${path} did not finish within ${seconds} s`);
       if (code !== 0) throw new RootfsError('rootfs/build_failed', `flock on ${path} failed (exit ${code})`);
       return handle;
     } catch (error) {
@@ -382,17 +447,17 @@ export class DebianRootfs {
     return { PATH: this.path, LC_ALL: 'C.UTF-8', LANG: 'C.UTF-8', HOME: '/root', DEBIAN_FRONTEND: 'noninteractive', DEBCONF_NONINTERACTIVE_SEEN: 'true' };
   }
 
-  private async capture(argv: readonly string[], lock: FileHandle): Promise<string> {
+  private async capture(argv: readonly string[], locks: BuildLocks): Promise<string> {
     const lines: string[] = [];
-    await this.run(argv, lock, (line) => lines.push(line), true);
+    await this.run(argv, locks, (line) => lines.push(line), true);
     return lines.join('\n') + '\n';
   }
 
   /**
-   * Runs argv with the lock descriptor inherited as fd 9, feeding stdout lines to onLine and
-   * keeping the last lines of output for the error message.
+   * Runs argv with the lock descriptors inherited (entry as fd 9, cache as fd 8), feeding stdout
+   * lines to onLine and keeping the last lines of output for the error message.
    */
-  private run(argv: readonly string[], lock: FileHandle, onLine?: (line: string) => void, stdoutOnly = false): Promise<void> {
+  private run(argv: readonly string[], locks: BuildLocks, onLine?: (line: string) => void, stdoutOnly = false): Promise<void> {
     const [command, ...args] = argv;
     const tail: string[] = [];
     const keep = (line: string): void => {
@@ -404,8 +469,8 @@ export class DebianRootfs {
       try {
         child = spawn(command!, args, {
           env: this.environment(),
-          // fd 9, out of the way of debconf (fd 3) and other low descriptors package scripts use.
-          stdio: ['ignore', 'pipe', 'pipe', 'ignore', 'pipe', 'ignore', 'ignore', 'ignore', 'ignore', lock.fd],
+          // fds 8 and 9, out of the way of debconf (fd 3) and other low descriptors package scripts use.
+          stdio: ['ignore', 'pipe', 'pipe', 'ignore', 'pipe', 'ignore', 'ignore', 'ignore', locks.cache.fd, locks.entry.fd],
           timeout: this.options.stepTimeoutMs ?? 20 * 60_000,
           killSignal: 'SIGKILL',
         });
@@ -446,6 +511,19 @@ function monotonic(onProgress: ProgressCallback): Progress {
   };
 }
 
+/** Maps debootstrap's "I: Retrieving x", "I: Extracting x", "I: Installing core packages...", ... (in that order) into its span. */
+function debootstrapStatus(progress: Progress): (line: string) => void {
+  const [from, to] = SPAN.debootstrap;
+  let fetched = 0;
+  return (line) => {
+    if (!line.startsWith('I: ')) return;
+    if (line.startsWith('I: Retrieving') || line.startsWith('I: Validating')) fetched++;
+    const installing = /^I: (Unpacking|Configuring|Installing|Extracting)/.test(line);
+    const estimate = installing ? 0.5 + Math.min(0.45, fetched / 600) : Math.min(0.5, fetched / 400);
+    progress('debootstrap', from + (to - from) * estimate, line.slice(3));
+  };
+}
+
 /** Maps apt's machine-readable status lines (APT::Status-Fd) into a span of the overall percentage. */
 function aptStatus(span: [number, number], phase: RootfsPhase, progress: Progress): (line: string) => void {
   return (line) => {
@@ -458,6 +536,11 @@ function aptStatus(span: [number, number], phase: RootfsPhase, progress: Progres
   };
 }
 
+/** The package a spec names, without its =version or /suite pin. */
+export function packageName(wanted: string): string {
+  return wanted.split(/[=/]/)[0]!;
+}
+
 export function parseDpkgQuery(output: string): Record<string, string> {
   const installed: Record<string, string> = {};
   for (const line of output.split('\n')) {
@@ -468,6 +551,17 @@ export function parseDpkgQuery(output: string): Record<string, string> {
   return installed;
 }
 
+/** The manifest is the completeness marker: written and flushed last, before the entry is renamed into place. */
+async function writeManifest(dir: string, manifest: RootfsManifest): Promise<void> {
+  const file = await open(join(dir, MANIFEST), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
+  try {
+    await file.writeFile(JSON.stringify(manifest, null, 2) + '\n');
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+}
+
 async function readManifest(dir: string): Promise<RootfsManifest | undefined> {
   try {
     const manifest = JSON.parse(await readFile(join(dir, MANIFEST), 'utf8')) as RootfsManifest;
@@ -475,6 +569,13 @@ async function readManifest(dir: string): Promise<RootfsManifest | undefined> {
   } catch {
     return undefined;
   }
+}
+
+async function readdirIfAny(dir: string): Promise<string[]> {
+  return readdir(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [];
+    throw error;
+  });
 }
 
 async function exists(path: string): Promise<boolean> {
