@@ -9,6 +9,7 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { InstancesModule } from './instances/instances.module';
 import { AccountsModule } from './accounts/accounts.module';
+import { ModerationModule } from './moderation/moderation.module';
 import { JobsModule } from './jobs/jobs.module';
 import { WorkerService } from './jobs/worker.service';
 import { MaintenanceModule } from './maintenance/maintenance.module';
@@ -24,7 +25,7 @@ const WORKER_PROVIDERS = [WorkerService, HealthScheduleReconciler];
 
 /** Everything but the HTTP-only parts: shared by the API, the worker and the CLI. */
 function coreModules(config: HearthConfig) {
-  return [ConfigModule.forRoot(config), DatabaseModule, RedisModule, CryptoModule, AuditModule, AuthModule, JobsModule, OperatorsModule, TokensModule, MaintenanceModule, MonitoringModule, InstancesModule, AccountsModule, AlertsModule];
+  return [ConfigModule.forRoot(config), DatabaseModule, RedisModule, CryptoModule, AuditModule, AuthModule, JobsModule, OperatorsModule, TokensModule, MaintenanceModule, MonitoringModule, InstancesModule, AccountsModule, ModerationModule, AlertsModule];
 }
 
 @Module({})

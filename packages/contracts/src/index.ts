@@ -9,4 +9,5 @@ export * from './jobs.js';
 export * from './health.js';
 export * from './instances.js';
 export * from './instance-users.js';
+export * from './moderation.js';
 export * from './alerts.js';

@@ -38,6 +38,14 @@ export const InstanceSettings = z
      * database and a role of the instance's own on this server, connecting as adminUser, and drops
      * them when the instance is destroyed.
      */
+    /** Which other servers it talks to: open, only the listed domains, all but the listed, or none (the default). */
+    federation: z
+      .object({
+        mode: z.enum(['open', 'allowlist', 'denylist', 'closed']),
+        domains: z.array(Domain).max(1000).default([]),
+      })
+      .strict()
+      .optional(),
     database: z
       .object({
         engine: z.literal('postgresql'),

@@ -23,6 +23,8 @@ export const Job = z.object({
   progress: z.number(),
   steps: z.array(JobStep),
   error: z.string().optional(),
+  /** What a finished job reports, e.g. how many announcements it sent. */
+  result: z.unknown().optional(),
   attempts: z.number(),
   targetType: z.string().nullable(),
   targetId: z.string().nullable(),

@@ -21,6 +21,9 @@ export const PERMISSIONS = {
   /** Accounts on the homeservers: list, create, reset passwords. */
   'instance-users.read': 'moderator',
   'instance-users.manage': 'moderator',
+  /** Rooms, reports and announcements on the homeservers. */
+  'moderation.read': 'moderator',
+  'moderation.manage': 'moderator',
   /** Admin: webhook URLs can embed a service's token. */
   'alerts.read': 'admin',
   'alerts.manage': 'admin',

@@ -13,5 +13,6 @@ import { PublicLinksController } from './public-links.controller';
   imports: [MonitoringModule],
   controllers: [InstanceUsersController, InvitesController, PublicLinksController],
   providers: [InstanceUsersService, AccountLinksService, OperableInstances, LinkThrottleService],
+  exports: [OperableInstances],
 })
 export class AccountsModule {}

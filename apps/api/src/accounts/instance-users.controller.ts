@@ -19,8 +19,8 @@ import {
   ResetPasswordRequest,
   SetAdminRequest,
 } from '@hearth/contracts';
-import type { Actor } from '../auth/actor';
 import { Audit, Doc, RequirePermission, ValidBody, ValidParams, ValidQuery } from '../common/route-meta';
+import { audit, operatorOf } from '../common/request-audit';
 import { InstanceUsersService } from './instance-users.service';
 
 type UserParams = z.output<typeof InstanceUserParams>;
@@ -130,13 +130,4 @@ export class InstanceUsersController {
     audit(request, params.id, { username: params.username, sessionId: params.sessionId });
     await this.users.revokeSession(params.id, params.username, params.sessionId);
   }
-}
-
-/** The instance is the audit target; the account and the moderator's reason are the detail. */
-function audit(request: FastifyRequest, instanceId: string, detail: Record<string, unknown>): void {
-  request.audit = { ...request.audit, targetId: instanceId, detail: { ...request.audit?.detail, ...detail } };
-}
-
-function operatorOf(request: FastifyRequest): string {
-  return (request.actor as Actor).operatorId;
 }

@@ -35,6 +35,8 @@ export type Capability =
   | 'server-notices'
   /** Which remote servers federation talks to, and their state. */
   | 'federation.destinations'
+  /** Applies a federation policy (driver.federationModes) and reads back what the server does. */
+  | 'federation.policy'
   /** Messages leave the server-side archive after settings.messageRetentionDays. */
   | 'retention.messages'
   /** Shared files expire (settings.fileShare.retentionDays). */
@@ -70,6 +72,16 @@ export interface InstanceSettings {
   readonly publicBaseUrl?: string;
   /** Synapse: PostgreSQL on a server the operator names instead of SQLite in the instance directory. */
   readonly database?: DatabaseSettings;
+  /** Which other servers this one talks to; default closed (no federation). */
+  readonly federation?: FederationPolicy;
+}
+
+export type FederationMode = 'open' | 'allowlist' | 'denylist' | 'closed';
+
+export interface FederationPolicy {
+  readonly mode: FederationMode;
+  /** The allowed (allowlist) or refused (denylist) remote domains; ignored otherwise. */
+  readonly domains: readonly string[];
 }
 
 export interface DatabaseSettings {
@@ -160,6 +172,48 @@ export interface Account {
   readonly deactivated: boolean;
   readonly lastSeenAt: Date | null;
   readonly displayName: string | null;
+}
+
+export interface RoomSummary {
+  readonly id: string;
+  readonly name: string | null;
+  readonly alias: string | null;
+  readonly members: number;
+  readonly localMembers: number;
+  readonly public: boolean;
+  readonly encrypted: boolean;
+  readonly creator: string | null;
+}
+
+export interface RoomDetail extends RoomSummary {
+  readonly topic: string | null;
+  readonly blocked: boolean;
+  /** Full user ids of the joined members. */
+  readonly memberIds: readonly string[];
+}
+
+export interface EventReport {
+  readonly id: string;
+  readonly receivedAt: Date;
+  readonly roomId: string;
+  readonly roomName: string | null;
+  readonly eventId: string;
+  /** Who reported it (a full user id). */
+  readonly reporter: string;
+  /** Who sent the reported event. */
+  readonly sender: string | null;
+  readonly reason: string | null;
+  readonly score: number | null;
+}
+
+export interface EventReportDetail extends EventReport {
+  /** The reported event as the server stores it: its content in context for the moderator. */
+  readonly event: unknown;
+}
+
+export interface Page<T> {
+  readonly items: T[];
+  readonly total: number;
 }
 
 /** One logged-in client of an account: a Matrix device or an XMPP resource. */
@@ -255,6 +309,33 @@ export interface Driver {
   /** 'users.deactivate': undoes deactivateUser with a new password. Throws user/not_found. */
   reactivateUser?(context: InstanceContext, username: string, password: string): Promise<void>;
 
+  /** 'rooms': the server's rooms, most members first; `q` matches names, aliases and ids. */
+  listRooms?(context: InstanceContext, query: { readonly q?: string; readonly offset: number; readonly limit: number }): Promise<Page<RoomSummary>>;
+  /** Throws room/not_found. */
+  room?(context: InstanceContext, roomId: string): Promise<RoomDetail>;
+  /** Blocked rooms can't be joined by local users. */
+  setRoomBlocked?(context: InstanceContext, roomId: string, blocked: boolean): Promise<void>;
+  /** Removes every local member and purges the room from the database; waits until the server has done it. */
+  deleteRoom?(context: InstanceContext, roomId: string, options: { readonly block: boolean }): Promise<void>;
+  makeRoomAdmin?(context: InstanceContext, roomId: string, username: string): Promise<void>;
+  /** Deletes the room's history before `before` from the database (local users' events too); waits until done. */
+  purgeRoomHistory?(context: InstanceContext, roomId: string, before: Date): Promise<void>;
+  /** 'reports': newest first. */
+  listReports?(context: InstanceContext, query: { readonly offset: number; readonly limit: number }): Promise<Page<EventReport>>;
+  /** Throws report/not_found. */
+  report?(context: InstanceContext, reportId: string): Promise<EventReportDetail>;
+  /** Removes the report from the server's queue; false when it was gone already. */
+  dismissReport?(context: InstanceContext, reportId: string): Promise<boolean>;
+  /** Redacts (deletes the content of) one event, with a reason its room sees. */
+  redactEvent?(context: InstanceContext, roomId: string, eventId: string, reason: string | undefined): Promise<void>;
+  /** 'server-notices': a message from the server to one local account. */
+  sendServerNotice?(context: InstanceContext, username: string, text: string): Promise<void>;
+
+  /** 'federation.policy': the modes this server can enforce; settings.federation is rendered into its config. */
+  readonly federationModes?: readonly FederationMode[];
+  /** What the running server actually does, read back from it or from its effective config (not from Hearth's intent). */
+  effectiveFederation?(context: InstanceContext): Promise<FederationPolicy>;
+
   /** Deletes what the retention settings say has expired; a no-op where the server expires data itself. */
   enforceRetention(context: InstanceContext): Promise<void>;
 
@@ -277,7 +358,9 @@ export type DriverErrorCode =
   | 'adopt/unreachable'
   | 'adopt/not_this_kind'
   | 'adopt/not_admin'
-  | 'adopt/credentials_rejected';
+  | 'adopt/credentials_rejected'
+  | 'room/not_found'
+  | 'report/not_found';
 
 /** Messages never contain a password or other secret. */
 export class DriverError extends Error {

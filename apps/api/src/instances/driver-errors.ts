@@ -16,6 +16,8 @@ const API_CODES: Record<DriverErrorCode, ErrorCode> = {
   'adopt/not_this_kind': 'instance/adopt_not_synapse',
   'adopt/not_admin': 'instance/adopt_not_admin',
   'adopt/credentials_rejected': 'instance/adopt_credentials_rejected',
+  'room/not_found': 'room/not_found',
+  'report/not_found': 'report/not_found',
 };
 
 /** A driver's or runtime's error as the API reports it (the message is already safe to show); anything else as it is. */

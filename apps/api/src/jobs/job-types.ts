@@ -16,6 +16,12 @@ export interface JobPayloads {
   'instance.rotate-admin-token': { instanceId: string };
   /** One health probe of one instance: a sample, status transitions, crash recovery. */
   'instance.health-check': { instanceId: string };
+  /** Deletes a Matrix room (everyone removed, history purged), optionally blocking it from coming back. */
+  'room.delete': { instanceId: string; roomId: string; block: boolean };
+  /** Deletes a room's history before a moment (ISO time). */
+  'room.purge-history': { instanceId: string; roomId: string; before: string };
+  /** A message from the server to each account (all, or the listed ones), paced to spare the server. */
+  'instance.announce': { instanceId: string; text: string; usernames?: string[] };
   /** Deletes health samples older than the retention period. */
   'monitoring.prune-samples': Record<string, never>;
   /**
@@ -38,6 +44,9 @@ const NAMES: Record<JobName, true> = {
   'instance.health-check': true,
   'instance.rotate-admin-token': true,
   'monitoring.prune-samples': true,
+  'room.delete': true,
+  'room.purge-history': true,
+  'instance.announce': true,
   'alert.deliver': true,
 };
 export const JOB_NAMES = Object.keys(NAMES) as JobName[];

@@ -106,6 +106,7 @@ export function toJob(run: JobRunWithSteps): Job {
       ...(s.detail ? { detail: s.detail } : {}),
     })),
     ...(run.error ? { error: run.error } : {}),
+    ...(run.result !== null ? { result: run.result } : {}),
     attempts: run.attempts,
     targetType: run.targetType,
     targetId: run.targetId,

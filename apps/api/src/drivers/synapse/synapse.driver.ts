@@ -6,6 +6,11 @@ import {
   type AccountSession,
   type Adoption,
   type Capability,
+  type EventReport,
+  type EventReportDetail,
+  type Page,
+  type RoomDetail,
+  type RoomSummary,
   type CreateUserOptions,
   type Detection,
   type Driver,
@@ -23,6 +28,7 @@ import { requireSecret } from '../secrets';
 import { checkPassword, validateSpec } from '../validation';
 import { type DebianRootfs, RootfsError } from '../../runtimes/rootfs/debian-rootfs';
 import { dropDatabase, ensureDatabase } from './synapse-database';
+import * as moderation from './synapse-moderation';
 import { SYNAPSE_ROOTFS } from './synapse-rootfs';
 import { HEARTH_ADMIN_USER, NOTICES_USER, SYNAPSE_PATHS, SYNAPSE_SECRETS, baseUrlOf, inside, renderHearthConfig, renderLogConfig, renderOperatorConfig, renderSigningKey } from './synapse.config';
 import { type SynapseDevice, SynapseAdmin, passwordLogin } from './synapse-admin';
@@ -293,6 +299,53 @@ export class SynapseDriver implements Driver {
       for (const device of response.body.devices) sessions.push({ jid: `${user.name}/${device.device_id}` });
     }
     return sessions.sort((a, b) => a.jid.localeCompare(b.jid));
+  }
+
+  listRooms(context: InstanceContext, query: { q?: string; offset: number; limit: number }): Promise<Page<RoomSummary>> {
+    return moderation.listRooms(this.admin(context), query);
+  }
+
+  room(context: InstanceContext, roomId: string): Promise<RoomDetail> {
+    return moderation.roomDetail(this.admin(context), roomId);
+  }
+
+  setRoomBlocked(context: InstanceContext, roomId: string, blocked: boolean): Promise<void> {
+    return moderation.setRoomBlocked(this.admin(context), roomId, blocked);
+  }
+
+  deleteRoom(context: InstanceContext, roomId: string, options: { block: boolean }): Promise<void> {
+    return moderation.deleteRoom(this.admin(context), roomId, options.block);
+  }
+
+  async makeRoomAdmin(context: InstanceContext, roomId: string, username: string): Promise<void> {
+    await moderation.makeRoomAdmin(this.admin(context), roomId, await this.existingUser(context, username));
+  }
+
+  purgeRoomHistory(context: InstanceContext, roomId: string, before: Date): Promise<void> {
+    return moderation.purgeHistory(this.admin(context), roomId, before);
+  }
+
+  listReports(context: InstanceContext, query: { offset: number; limit: number }): Promise<Page<EventReport>> {
+    return moderation.listReports(this.admin(context), query);
+  }
+
+  report(context: InstanceContext, reportId: string): Promise<EventReportDetail> {
+    return moderation.reportDetail(this.admin(context), reportId);
+  }
+
+  dismissReport(context: InstanceContext, reportId: string): Promise<boolean> {
+    return moderation.dismissReport(this.admin(context), reportId);
+  }
+
+  async redactEvent(context: InstanceContext, roomId: string, eventId: string, reason: string | undefined): Promise<void> {
+    const admin = this.admin(context);
+    const self = await admin.whoami();
+    if (!self) throw new DriverError('driver/admin_failed', "The server no longer accepts Hearth's admin token");
+    await moderation.redactEvent(admin, self, roomId, eventId, reason);
+  }
+
+  async sendServerNotice(context: InstanceContext, username: string, text: string): Promise<void> {
+    await moderation.sendServerNotice(this.admin(context), await this.existingUser(context, username), text);
   }
 
   async enforceRetention(_context: InstanceContext): Promise<void> {
