@@ -130,3 +130,18 @@ export const Connection = z.object({
   server: z.string(),
 });
 export const PublicToken = z.object({ token: z.string().min(20).max(200) });
+
+/** Synapse's own invite mechanism: people sign up in their Matrix app with the token. */
+export const RegistrationToken = z.object({
+  /** Complete only in the answer to its creation; lists show its first characters. */
+  token: z.string(),
+  usesAllowed: z.number().nullable(),
+  pending: z.number(),
+  completed: z.number(),
+  expiresAt: z.string().nullable(),
+});
+export const RegistrationTokenList = z.object({ data: z.array(RegistrationToken), total: z.number() });
+export const CreateRegistrationTokenRequest = z
+  .object({ usesAllowed: z.number().int().min(1).max(100).default(1), expiresInHours: z.number().int().min(1).max(24 * 90).default(72) })
+  .strict();
+export const RegistrationTokenParams = z.object({ id: Uuid, token: z.string().regex(/^[A-Za-z0-9._~-]{1,64}$/, 'must be a registration token') });

@@ -7,11 +7,12 @@ import { InvitesController } from './invites.controller';
 import { LinkThrottleService } from './link-throttle.service';
 import { OperableInstances } from './operable-instances';
 import { PublicLinksController } from './public-links.controller';
+import { RegistrationTokensController } from './registration-tokens.controller';
 
 /** Accounts on the homeservers: users, sessions, invites and set-password links. */
 @Module({
   imports: [MonitoringModule],
-  controllers: [InstanceUsersController, InvitesController, PublicLinksController],
+  controllers: [InstanceUsersController, InvitesController, RegistrationTokensController, PublicLinksController],
   providers: [InstanceUsersService, AccountLinksService, OperableInstances, LinkThrottleService],
   exports: [OperableInstances],
 })

@@ -67,6 +67,7 @@ export const ERROR_CODES = {
   'room/not_found': { status: 404, title: 'No such room on this server' },
   'room/confirmation_mismatch': { status: 400, title: 'The confirmation does not match' },
   'report/not_found': { status: 404, title: 'No such report' },
+  'registration_token/not_found': { status: 404, title: 'No such registration token' },
   'link/not_found': { status: 404, title: 'This link is not valid' },
   'link/expired': { status: 410, title: 'This link has expired or was withdrawn' },
   'link/used_up': { status: 410, title: 'This link has been used' },

@@ -84,6 +84,18 @@ export interface FederationPolicy {
   readonly domains: readonly string[];
 }
 
+/**
+ * A server's federation as read back from it. Each mode holds both directions: closed takes no
+ * connection from remote servers and makes none; the others listen for remote servers and apply
+ * the same rule to both directions.
+ */
+export interface FederationReadBack {
+  /** The policy the server enforces; null when what it does matches none (e.g. outgoing only). */
+  readonly policy: FederationPolicy | null;
+  /** What was read and where from, for the operator. */
+  readonly detail: string;
+}
+
 export interface DatabaseSettings {
   readonly engine: 'postgresql';
   readonly host: string;
@@ -211,6 +223,16 @@ export interface EventReportDetail extends EventReport {
   readonly event: unknown;
 }
 
+/** A token the server itself checks when someone signs up with it (Synapse registration tokens). */
+export interface RegistrationToken {
+  readonly token: string;
+  /** Null: unlimited. */
+  readonly usesAllowed: number | null;
+  readonly pending: number;
+  readonly completed: number;
+  readonly expiresAt: Date | null;
+}
+
 export interface Page<T> {
   readonly items: T[];
   readonly total: number;
@@ -328,13 +350,23 @@ export interface Driver {
   dismissReport?(context: InstanceContext, reportId: string): Promise<boolean>;
   /** Redacts (deletes the content of) one event, with a reason its room sees. */
   redactEvent?(context: InstanceContext, roomId: string, eventId: string, reason: string | undefined): Promise<void>;
+  /** 'registration-tokens'. */
+  listRegistrationTokens?(context: InstanceContext): Promise<RegistrationToken[]>;
+  createRegistrationToken?(context: InstanceContext, options: { readonly usesAllowed: number; readonly expiresAt: Date }): Promise<RegistrationToken>;
+  /** Throws token/not_found. */
+  deleteRegistrationToken?(context: InstanceContext, token: string): Promise<void>;
   /** 'server-notices': a message from the server to one local account. */
   sendServerNotice?(context: InstanceContext, username: string, text: string): Promise<void>;
 
   /** 'federation.policy': the modes this server can enforce; settings.federation is rendered into its config. */
   readonly federationModes?: readonly FederationMode[];
+  /**
+   * The port remote servers connect to when a policy lets them (bound to the instance's address),
+   * if it is not one of portNames: allocated when a policy first needs it, then kept.
+   */
+  readonly federationPort?: string;
   /** What the running server actually does, read back from it or from its effective config (not from Hearth's intent). */
-  effectiveFederation?(context: InstanceContext): Promise<FederationPolicy>;
+  effectiveFederation?(context: InstanceContext): Promise<FederationReadBack>;
 
   /** Deletes what the retention settings say has expired; a no-op where the server expires data itself. */
   enforceRetention(context: InstanceContext): Promise<void>;
@@ -360,7 +392,8 @@ export type DriverErrorCode =
   | 'adopt/not_admin'
   | 'adopt/credentials_rejected'
   | 'room/not_found'
-  | 'report/not_found';
+  | 'report/not_found'
+  | 'token/not_found';
 
 /** Messages never contain a password or other secret. */
 export class DriverError extends Error {

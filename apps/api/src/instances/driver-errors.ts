@@ -18,6 +18,7 @@ const API_CODES: Record<DriverErrorCode, ErrorCode> = {
   'adopt/credentials_rejected': 'instance/adopt_credentials_rejected',
   'room/not_found': 'room/not_found',
   'report/not_found': 'report/not_found',
+  'token/not_found': 'registration_token/not_found',
 };
 
 /** A driver's or runtime's error as the API reports it (the message is already safe to show); anything else as it is. */

@@ -185,6 +185,18 @@ describe('accounts, sessions and invites', { skip: rootfsSkipReason, timeout: 15
     assert.equal((await app.http().get('/api/public/links/hl_not-a-real-token-at-all-0123456789')).body.code, 'link/not_found');
   });
 
+  test('Synapse registration tokens: shown in full once, masked in lists, withdrawn', async () => {
+    const created = await app.http().post(`/api/instances/${matrix.id}/registration-tokens`).set(bearer(moderator)).send({ usesAllowed: 2, expiresInHours: 1 });
+    assert.equal(created.status, 201, created.text);
+    assert.match(created.body.token, /^[A-Za-z0-9._~-]{16}$/);
+    context.secrets.add(created.body.token);
+    const listed = await app.http().get(`/api/instances/${matrix.id}/registration-tokens`).set(bearer(moderator));
+    assert.deepEqual(listed.body.data.map((t: { token: string; usesAllowed: number }) => [t.token, t.usesAllowed]), [[`${created.body.token.slice(0, 4)}…`, 2]]);
+    assert.equal((await app.http().delete(`/api/instances/${matrix.id}/registration-tokens/${created.body.token}`).set(bearer(moderator))).status, 204);
+    assert.equal((await app.http().delete(`/api/instances/${matrix.id}/registration-tokens/${created.body.token}`).set(bearer(moderator))).body.code, 'registration_token/not_found');
+    assert.equal((await app.http().get(`/api/instances/${xmpp.id}/registration-tokens`).set(bearer(moderator))).body.code, 'capability/unsupported');
+  });
+
   test('XMPP: what Prosody lacks is refused with capability/unsupported; an invite makes a working XMPP account', async () => {
     const admin = await app.http().put(users(xmpp, '/someone/admin')).set(bearer(moderator)).send({ admin: true });
     assert.deepEqual([admin.status, admin.body.code], [409, 'capability/unsupported']);

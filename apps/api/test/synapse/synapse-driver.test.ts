@@ -76,7 +76,7 @@ describe('Synapse on the process runtime', { skip, timeout: 20 * 60_000 }, () =>
 
   test('Hearth’s configuration keeps little and wins; the operator’s file survives a rewrite', async () => {
     const hearth = await readFile(join(family.spec.dir, SYNAPSE_PATHS.hearthConfig), 'utf8');
-    for (const line of ['enable_registration: false', 'report_stats: false', 'trusted_key_servers: []', 'url_preview_enabled: false']) assert.ok(hearth.includes(line), line);
+    for (const line of ['registration_requires_token: true', 'report_stats: false', 'trusted_key_servers: []', 'url_preview_enabled: false']) assert.ok(hearth.includes(line), line);
     const own = join(family.spec.dir, SYNAPSE_PATHS.operatorConfig);
     await writeFile(own, `${await readFile(own, 'utf8')}# the operator's note\n`);
     await runtime.writeFiles(family.spec, (await driver.render(family.spec, family.secrets)).files);
@@ -108,6 +108,32 @@ describe('Synapse on the process runtime', { skip, timeout: 20 * 60_000 }, () =>
     assert.equal((await matrixLogin(url, 'grandma', 'second-password-2')).status, 403);
     assert.equal(await driver.deleteUser(family, 'grandma'), false, 'a second delete finds nothing to do');
     assert.deepEqual(await driver.listUsers(family), []);
+  });
+
+  test('nobody signs up without a registration token; a token allows exactly its uses', async () => {
+    const register = (body: Record<string, unknown>) =>
+      fetch(new URL('/_matrix/client/v3/register', url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, any> }));
+    const open = await register({ username: 'stranger', password: 'stranger-password-1', auth: { type: 'm.login.dummy' } });
+    assert.equal(open.status, 401);
+    assert.ok(open.body.flows.every((flow: { stages: string[] }) => flow.stages.includes('m.login.registration_token')), JSON.stringify(open.body.flows));
+
+    const token = await driver.createRegistrationToken(family, { usesAllowed: 1, expiresAt: new Date(Date.now() + 3600_000) });
+    assert.equal(token.usesAllowed, 1);
+    // What a Matrix app does: start, give the token, then finish the flow's last (dummy) stage.
+    const signUp = async (username: string) => {
+      const password = `${username}-password-1`;
+      const { session } = (await register({ username, password })).body;
+      const withToken = await register({ username, password, auth: { type: 'm.login.registration_token', token: token.token, session } });
+      return withToken.status === 200 ? withToken : register({ username, password, auth: { type: 'm.login.dummy', session } });
+    };
+    const joined = await signUp('niece');
+    assert.equal(joined.status, 200, JSON.stringify(joined.body));
+    assert.equal(joined.body.user_id, '@niece:family.test');
+    assert.notEqual((await signUp('another')).status, 200, 'the token is used up');
+    assert.deepEqual((await driver.listRegistrationTokens(family)).map((t) => [t.usesAllowed, t.completed]), [[1, 1]]);
+    await driver.deleteRegistrationToken(family, token.token);
+    await assert.rejects(driver.deleteRegistrationToken(family, token.token), { code: 'token/not_found' });
+    assert.ok(!(await driver.listUsers(family)).includes('stranger'));
   });
 
   test('rotating the admin token logs the old one out', async () => {

@@ -10,6 +10,8 @@ import {
   type Detection,
   type Driver,
   DriverError,
+  type FederationMode,
+  type FederationReadBack,
   type InstanceContext,
   type InstanceSecrets,
   type InstanceSpec,
@@ -24,7 +26,8 @@ import { findExecutable, readTextIfExists } from '../host-programs';
 import { checkPassword, checkSocketPath, checkUsername, probeHost, validateSpec } from '../validation';
 import { probeClientPort } from '../xmpp-probe';
 import { type ReplResult, luaString, runAdminCommands, shellCall } from './prosody-admin-socket';
-import { PROSODY_PATHS, renderProsodyConfig } from './prosody.config';
+import { effectiveProsodyFederation } from './prosody-federation';
+import { PROSODY_PATHS, S2S_PORT, prosodyFederationModes, renderProsodyConfig } from './prosody.config';
 
 const execFileAsync = promisify(execFile);
 
@@ -48,11 +51,13 @@ export class ProsodyDriver implements Driver {
     'retention.messages',
     'retention.files',
     'metrics.openmetrics',
+    'federation.policy',
   ]);
   readonly portNames: readonly PortRequirement[] = [
     { name: 'client', bind: 'instance', description: 'XMPP client connections (c2s)' },
     { name: 'http', bind: 'loopback', description: 'OpenMetrics /metrics and file sharing, behind a proxy' },
   ];
+  readonly federationPort = S2S_PORT;
   readonly secretNames: readonly string[] = [];
   // It logs to stdout, which is the console log.
   readonly logFiles: readonly string[] = [];
@@ -213,6 +218,15 @@ export class ProsodyDriver implements Driver {
 
   async enforceRetention(_context: InstanceContext): Promise<void> {
     // archive_expires_after and http_file_share_expires_after: Prosody expires data itself, daily.
+  }
+
+  /** allowlist and denylist only where mod_host_guard is installed (Debian's prosody-modules). */
+  get federationModes(): readonly FederationMode[] {
+    return prosodyFederationModes();
+  }
+
+  effectiveFederation(context: InstanceContext): Promise<FederationReadBack> {
+    return effectiveProsodyFederation(context);
   }
 
   private shell(spec: InstanceSpec, commands: string[], timeoutMs?: number): Promise<ReplResult[]> {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
-import { type InstanceSecrets, type InstanceSpec } from '../driver';
+import { type FederationMode, type InstanceSecrets, type InstanceSpec } from '../driver';
+import { federationPolicy } from '../federation-policy';
 import { requireSecret } from '../secrets';
 import { isLoopback, probeHost } from '../validation';
 import { type YamlValue, toYaml } from '../yaml';
@@ -41,6 +42,9 @@ export function baseUrlOf(spec: InstanceSpec): string {
 
 const LOG_LEVELS = { debug: 'DEBUG', info: 'INFO', warn: 'WARNING', error: 'ERROR' } as const;
 
+/** No denylist: Synapse's config has an allowlist of domains (federation_domain_whitelist) and nothing to refuse a few. */
+export const SYNAPSE_FEDERATION_MODES: readonly FederationMode[] = ['closed', 'allowlist', 'open'];
+
 /**
  * Synapse's signing key file: "ed25519 <key id> <unpadded base64 seed>". The seed is one of the
  * instance's secrets, so rendering stays pure and the key survives a rewrite of the config.
@@ -53,13 +57,19 @@ export function renderSigningKey(secrets: InstanceSecrets): string {
 }
 
 /**
- * Hearth's part of the configuration. Privacy first: no statistics reporting, no registration,
+ * Hearth's part of the configuration. Privacy first: no statistics reporting, sign-up only with a registration token,
  * no key servers, no federation (until a federation policy opens it), no URL previews, no message
  * content in push notifications, profiles visible only to people who share a room, client IPs
  * kept 7 days rather than 28, and no IP addresses in the log (the access log is off).
+ *
+ * Federation: closed is an empty federation_domain_whitelist (no request out, every request in
+ * refused) and no federation resource; allowlist is the list and the resource, on the client
+ * port (the operator's proxy routes /_matrix/federation and /_matrix/key to it); open is the
+ * resource and no whitelist at all.
  */
 export function renderHearthConfig(spec: InstanceSpec, secrets: InstanceSecrets): string {
   const publicBaseUrl = spec.settings.publicBaseUrl ?? `${baseUrlOf(spec)}/`;
+  const federation = federationPolicy(spec, SYNAPSE_FEDERATION_MODES);
   const config: Record<string, YamlValue> = {
     server_name: spec.domain,
     public_baseurl: publicBaseUrl,
@@ -72,7 +82,7 @@ export function renderHearthConfig(spec: InstanceSpec, secrets: InstanceSecrets)
         tls: false,
         // Client addresses from X-Forwarded-For only where nothing but a proxy on this host can connect.
         x_forwarded: Boolean(spec.settings.publicBaseUrl) && isLoopback(spec.bindAddress),
-        resources: [{ names: ['client'], compress: false }],
+        resources: [{ names: federation.mode === 'closed' ? ['client'] : ['client', 'federation'], compress: false }],
       },
     ],
     database: spec.settings.database ? synapseDatabaseConfig(spec, spec.settings.database, secrets) : { name: 'sqlite3', args: { database: inside(SYNAPSE_PATHS.database) } },
@@ -82,10 +92,12 @@ export function renderHearthConfig(spec: InstanceSpec, secrets: InstanceSecrets)
     registration_shared_secret: requireSecret(secrets, 'registration_shared_secret'),
     macaroon_secret_key: requireSecret(secrets, 'macaroon_secret_key'),
     form_secret: requireSecret(secrets, 'form_secret'),
-    enable_registration: false,
+    // Nobody signs up without a registration token from a moderator (or an invite on Hearth's page).
+    enable_registration: true,
+    registration_requires_token: true,
     trusted_key_servers: [],
     suppress_key_server_warning: true,
-    federation_domain_whitelist: [],
+    ...(federation.mode === 'open' ? {} : { federation_domain_whitelist: federation.domains }),
     allow_public_rooms_over_federation: false,
     url_preview_enabled: false,
     push: { include_content: false },
@@ -97,7 +109,9 @@ export function renderHearthConfig(spec: InstanceSpec, secrets: InstanceSecrets)
     server_notices: { system_mxid_localpart: NOTICES_USER, system_mxid_display_name: 'Server notices', room_name: 'Server notices' },
     enable_metrics: false,
   };
-  return toYaml(config, 'Written by Hearth at every start: do not edit. Your own settings go in homeserver.yaml;\nthis file is read after it, so a key set here wins.');
+  const text = toYaml(config, 'Written by Hearth at every start: do not edit. Your own settings go in homeserver.yaml;\nthis file is read after it, so a key set here wins.');
+  // Synapse reads null as "no whitelist"; this file is read last, so it also undoes one homeserver.yaml may set.
+  return federation.mode === 'open' ? `${text}# Federation is open: no whitelist.\nfederation_domain_whitelist: null\n` : text;
 }
 
 export function renderOperatorConfig(): string {

@@ -9,6 +9,7 @@ import {
   type EventReport,
   type EventReportDetail,
   type Page,
+  type RegistrationToken,
   type RoomDetail,
   type RoomSummary,
   type CreateUserOptions,
@@ -29,6 +30,7 @@ import { checkPassword, validateSpec } from '../validation';
 import { type DebianRootfs, RootfsError } from '../../runtimes/rootfs/debian-rootfs';
 import { dropDatabase, ensureDatabase } from './synapse-database';
 import * as moderation from './synapse-moderation';
+import * as registrationTokens from './synapse-registration-tokens';
 import { SYNAPSE_ROOTFS } from './synapse-rootfs';
 import { HEARTH_ADMIN_USER, NOTICES_USER, SYNAPSE_PATHS, SYNAPSE_SECRETS, baseUrlOf, inside, renderHearthConfig, renderLogConfig, renderOperatorConfig, renderSigningKey } from './synapse.config';
 import { type SynapseDevice, SynapseAdmin, passwordLogin } from './synapse-admin';
@@ -342,6 +344,18 @@ export class SynapseDriver implements Driver {
     const self = await admin.whoami();
     if (!self) throw new DriverError('driver/admin_failed', "The server no longer accepts Hearth's admin token");
     await moderation.redactEvent(admin, self, roomId, eventId, reason);
+  }
+
+  listRegistrationTokens(context: InstanceContext): Promise<RegistrationToken[]> {
+    return registrationTokens.listRegistrationTokens(this.admin(context));
+  }
+
+  createRegistrationToken(context: InstanceContext, options: { usesAllowed: number; expiresAt: Date }): Promise<RegistrationToken> {
+    return registrationTokens.createRegistrationToken(this.admin(context), options);
+  }
+
+  deleteRegistrationToken(context: InstanceContext, token: string): Promise<void> {
+    return registrationTokens.deleteRegistrationToken(this.admin(context), token);
   }
 
   async sendServerNotice(context: InstanceContext, username: string, text: string): Promise<void> {
