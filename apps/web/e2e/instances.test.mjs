@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { chmod } from 'node:fs/promises';
 import { test } from 'node:test';
-import { assertNoPageProblems, newPage, screenshot, signIn, useHearth } from './support/hearth.mjs';
+import { assertNoPageProblems, newPage, screenshot, signIn, useHearth, waitForProvisioning } from './support/hearth.mjs';
 
 const owner = { email: 'owner@example.org', password: 'kettle-orchard-lantern-57' };
 const hearth = useHearth({ owner });
@@ -70,13 +70,7 @@ test('the wizard creates a Prosody server, follows its set-up and shows it runni
   // The provisioning job, step by step, then the server's own page once it is up.
   await page.getByRole('heading', { name: `Setting up ${server.name}` }).waitFor();
   await page.getByRole('list', { name: 'Steps' }).getByRole('listitem').first().waitFor();
-  const failure = page.getByText('Setting up the chat server failed', { exact: false });
-  await Promise.race([
-    page.waitForURL(/#\/instances\/[^/]+\/show$/, { timeout: PROVISION_TIMEOUT_MS }),
-    failure.waitFor({ timeout: PROVISION_TIMEOUT_MS }).then(async () => {
-      throw new Error(`provisioning failed:\n${await page.getByTestId('job-follower').innerText()}`);
-    }),
-  ]);
+  await waitForProvisioning(page, PROVISION_TIMEOUT_MS);
   const main = page.getByRole('main');
   await main.getByTestId('instance-status').filter({ hasText: 'Running' }).waitFor();
   const client = await main.getByRole('table', { name: 'Endpoints' }).getByRole('row', { name: /Chat clients/ }).innerText();

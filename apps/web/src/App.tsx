@@ -15,6 +15,13 @@ import tokens from './tokens';
 
 const Dashboard = lazy(() => import('./dashboard/Dashboard'));
 const AccountPage = lazy(() => import('./account/AccountPage'));
+const InstanceAdopt = lazy(() => import('./instances/InstanceAdopt'));
+const InstanceAccounts = lazy(() => import('./accounts/InstanceAccounts'));
+const InstanceInvites = lazy(() => import('./accounts/InstanceInvites'));
+const ReportList = lazy(() => import('./moderation/ReportList'));
+const ReportShow = lazy(() => import('./moderation/ReportShow'));
+const InstanceRooms = lazy(() => import('./moderation/InstanceRooms'));
+const RoomShow = lazy(() => import('./moderation/RoomShow'));
 
 // UI preferences live in memory only, so this console leaves nothing in the browser's storage.
 const store = memoryStore();
@@ -33,7 +40,14 @@ export function App() {
       requireAuth
       disableTelemetry
     >
-      <Resource name="instances" {...instances} />
+      <Resource name="instances" {...instances}>
+        <Route path="adopt" element={<InstanceAdopt />} />
+        {/* The rest of the path names the account open in a drawer beside the list. */}
+        <Route path=":id/users/*" element={<InstanceAccounts />} />
+        <Route path=":id/invites" element={<InstanceInvites />} />
+        <Route path=":id/rooms" element={<InstanceRooms />} />
+        <Route path=":id/rooms/:roomId" element={<RoomShow />} />
+      </Resource>
       <Resource name="alert-channels" {...alertChannels} />
       <Resource name="operators" {...operators} />
       <Resource name="tokens" {...tokens} />
@@ -41,6 +55,8 @@ export function App() {
       <Resource name="jobs" {...jobs} />
       <CustomRoutes>
         <Route path="/account" element={<AccountPage />} />
+        <Route path="/reports" element={<ReportList />} />
+        <Route path="/reports/:instanceId/:reportId" element={<ReportShow />} />
       </CustomRoutes>
     </Admin>
   );

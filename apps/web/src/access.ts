@@ -9,6 +9,8 @@ const RESOURCE_PERMISSIONS = {
   'audit-events': { read: 'audit.read', write: null },
   jobs: { read: 'jobs.read', write: 'jobs.manage' },
   instances: { read: 'instances.read', write: 'instances.manage' },
+  'instance-users': { read: 'instance-users.read', write: 'instance-users.manage' },
+  'instance-invites': { read: 'instance-users.read', write: 'instance-users.manage' },
   'alert-channels': { read: 'alerts.read', write: 'alerts.manage' },
 } as const satisfies Record<ResourceName, { read: Permission; write: Permission | null }>;
 

@@ -8,17 +8,30 @@ import type {
   RaRecord,
   UpdateParams,
 } from 'react-admin';
+import type { z } from 'zod';
 import type {
+  AccountLinkIssued,
+  AccountSession,
+  AdoptInstanceRequest,
+  BulkUsersRequest,
+  BulkUsersResult,
+  CreateInstanceUserRequest,
+  CreateInviteRequest,
   Health,
+  Instance,
   InstanceEvent,
   InstanceKindAvailability,
+  InstanceUser,
+  Invite,
   ListResponse,
+  ResetPasswordRequest,
   TotpConfirmResponse,
   TotpEnrolment,
 } from '@hearth/contracts';
 import { api } from './api/http';
 
 interface ResourceRoute {
+  /** The collection's path; `:instanceId` in it is filled from the request's `meta.instanceId`. */
   path: string;
   /** Fields a create sends; empty ones are left out so the API applies its defaults. */
   creatable?: readonly string[];
@@ -42,6 +55,12 @@ const RESOURCES = {
     creatable: ['name', 'kind', 'domain', 'runtime', 'bindAddress', 'settings', 'healthIntervalSec'],
     editable: ['healthIntervalSec'],
   },
+  // The accounts of one homeserver, identified by user name (the list pages select them by it).
+  'instance-users': {
+    path: '/instances/:instanceId/users',
+    toRecord: (record) => ({ ...record, id: record.username }),
+  },
+  'instance-invites': { path: '/instances/:instanceId/invites' },
   'alert-channels': {
     path: '/alert-channels',
     creatable: ['name', 'kind', 'url', 'secret', 'enabled'],
@@ -62,7 +81,12 @@ export interface InstanceAccepted extends JobAccepted {
   id: string;
 }
 
-export type InstanceCommand = 'start' | 'stop' | 'restart';
+/** Operations on an instance that run as a job: POST /instances/:id/<command>. */
+export type InstanceCommand = 'start' | 'stop' | 'restart' | 'rotate-admin-token';
+
+/** What creating an account or resetting its password answers; a set-password link comes once. */
+export type IssuedAccountLink = z.infer<typeof AccountLinkIssued>;
+export type BulkAccountsResult = z.infer<typeof BulkUsersResult>;
 
 export interface HealthCheckResult {
   name: string;
@@ -83,8 +107,20 @@ function route(resource: string): ResourceRoute {
   return RESOURCES[resource as ResourceName];
 }
 
-function recordPath(resource: string, id: Identifier): string {
-  return `${route(resource).path}/${encodeURIComponent(String(id))}`;
+/** The collection's path, with the instance it belongs to for the nested ones. */
+function collectionPath(resource: string, meta?: { instanceId?: Identifier }): string {
+  return route(resource).path.replace(':instanceId', () => {
+    if (meta?.instanceId === undefined) throw new Error(`Listing ${resource} needs meta.instanceId`);
+    return encodeURIComponent(String(meta.instanceId));
+  });
+}
+
+function recordPath(resource: string, id: Identifier, meta?: { instanceId?: Identifier }): string {
+  return `${collectionPath(resource, meta)}/${encodeURIComponent(String(id))}`;
+}
+
+function accountPath(instanceId: Identifier, username: string): string {
+  return recordPath('instance-users', username, { instanceId });
 }
 
 function toRecord<R>(resource: string, record: R): R {
@@ -107,15 +143,15 @@ function unsupported(method: string): never {
 }
 
 const crud: DataProvider = {
-  async getList<R extends RaRecord>(resource: string, { pagination, sort, filter, signal }: GetListParams) {
-    const { data, total } = await api<ListResponse<R>>(route(resource).path, {
+  async getList<R extends RaRecord>(resource: string, { pagination, sort, filter, meta, signal }: GetListParams) {
+    const { data, total } = await api<ListResponse<R>>(collectionPath(resource, meta), {
       query: { page: pagination?.page, perPage: pagination?.perPage, sort: sort?.field, order: sort?.order, ...filter },
       signal,
     });
     return { data: data.map((record) => toRecord(resource, record)), total };
   },
-  async getOne<R extends RaRecord>(resource: string, { id, signal }: GetOneParams<R>) {
-    return { data: toRecord(resource, await api<R>(recordPath(resource, id), { signal })) };
+  async getOne<R extends RaRecord>(resource: string, { id, meta, signal }: GetOneParams<R>) {
+    return { data: toRecord(resource, await api<R>(recordPath(resource, id, meta), { signal })) };
   },
   async create<R, Created extends RaRecord = R & { id: Identifier }>(resource: string, { data }: CreateParams) {
     const created = await api<Created>(route(resource).path, {
@@ -156,6 +192,8 @@ const actions = {
   getInstanceKinds: (signal?: AbortSignal) => api<InstanceKindAvailability[]>('/instance-kinds', { signal }),
   instanceCommand: (id: Identifier, command: InstanceCommand) =>
     api<InstanceAccepted>(`${recordPath('instances', id)}/${command}`, { method: 'POST' }),
+  /** Adopting answers at once with the instance; the credential goes to the API only, never into the browser's storage. */
+  adoptInstance: (body: AdoptInstanceRequest) => api<Instance>('/instances/adopt', { method: 'POST', body }),
   /** Destroying needs the instance's name repeated; the reason goes to the audit log. */
   destroyInstance: (id: Identifier, confirm: string, reason?: string) =>
     api<InstanceAccepted>(recordPath('instances', id), { method: 'DELETE', query: { confirm, reason } }),
@@ -171,6 +209,32 @@ const actions = {
       query: { page: 1, perPage, sort: 'at', order: 'DESC' },
       signal,
     }),
+  createAccount: (instanceId: Identifier, body: CreateInstanceUserRequest) =>
+    api<IssuedAccountLink>(collectionPath('instance-users', { instanceId }), { method: 'POST', body }),
+  resetAccountPassword: (instanceId: Identifier, username: string, body: z.input<typeof ResetPasswordRequest>) =>
+    api<IssuedAccountLink>(`${accountPath(instanceId, username)}/password`, { method: 'POST', body }),
+  setAccountAdmin: (instanceId: Identifier, username: string, admin: boolean, reason?: string) =>
+    api<InstanceUser>(`${accountPath(instanceId, username)}/admin`, { method: 'PUT', body: { admin, reason } }),
+  lockAccount: (instanceId: Identifier, username: string, reason?: string) =>
+    api<InstanceUser>(`${accountPath(instanceId, username)}/deactivate`, { method: 'POST', body: { reason } }),
+  /** Unlocking sets a new password: whoever had the old one (the reason for locking, perhaps) stays out. */
+  unlockAccount: (instanceId: Identifier, username: string, password: string, reason?: string) =>
+    api<InstanceUser>(`${accountPath(instanceId, username)}/reactivate`, { method: 'POST', body: { password, reason } }),
+  /** Erasing needs the user name repeated; the reason goes to the audit log. */
+  eraseAccount: (instanceId: Identifier, username: string, confirm: string, reason?: string) =>
+    api<void>(accountPath(instanceId, username), { method: 'DELETE', query: { confirm, reason } }),
+  getAccountSessions: (instanceId: Identifier, username: string, signal?: AbortSignal) =>
+    api<ListResponse<AccountSession>>(`${accountPath(instanceId, username)}/sessions`, { signal }),
+  revokeAccountSession: (instanceId: Identifier, username: string, sessionId: string) =>
+    api<void>(`${accountPath(instanceId, username)}/sessions/${encodeURIComponent(sessionId)}`, { method: 'DELETE' }),
+  /** One action on many accounts; the answer says which succeeded and why the others did not. */
+  bulkAccounts: (instanceId: Identifier, body: z.input<typeof BulkUsersRequest>) =>
+    api<BulkAccountsResult>(`${collectionPath('instance-users', { instanceId })}/bulk`, { method: 'POST', body }),
+  /** The invite's URL is in this answer only. */
+  createInvite: (instanceId: Identifier, body: z.input<typeof CreateInviteRequest>) =>
+    api<Invite>(collectionPath('instance-invites', { instanceId }), { method: 'POST', body }),
+  revokeInvite: (instanceId: Identifier, inviteId: Identifier) =>
+    api<Invite>(recordPath('instance-invites', inviteId, { instanceId }), { method: 'DELETE' }),
   testAlertChannel: (id: Identifier) =>
     api<{ queued: true }>(`${recordPath('alert-channels', id)}/test`, { method: 'POST' }),
 };

@@ -82,3 +82,13 @@ test('every resource has a name and a label for each field its pages show', asyn
   });
   assert.deepEqual(missing(keys), []);
 });
+
+test('every list of a nested resource (an instance’s accounts, invites) has a label for each field it shows', () => {
+  const lists = files.flatMap(({ path, text }) => [...text.matchAll(/<List\s[^>]*?resource="([\w-]+)"/g)].map((m) => ({ path, text, resource: m[1] })));
+  assert.ok(lists.length >= 2, `expected the accounts and invites lists, found ${lists.length}`);
+  const keys = lists.flatMap(({ text, resource }) => [
+    `resources.${resource}.name`,
+    ...[...text.matchAll(/source="(\w+)"/g)].map((m) => m[1]).filter((field) => field !== 'q').map((field) => `resources.${resource}.fields.${field}`),
+  ]);
+  assert.deepEqual(missing(keys), []);
+});

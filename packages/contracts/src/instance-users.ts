@@ -129,7 +129,10 @@ export const Connection = z.object({
   /** Matrix homeserver URL, or the XMPP server host and port. */
   server: z.string(),
 });
-export const PublicToken = z.object({ token: z.string().min(20).max(200) });
+// Any length: a link cut short is answered link/not_found, which the public page explains.
+export const PublicToken = z.object({ token: z.string().min(1).max(200) });
+/** An optional reason for actions without a body (DELETE), kept in the audit log. */
+export const ReasonQuery = z.object({ reason: Reason.optional() });
 
 /** Synapse's own invite mechanism: people sign up in their Matrix app with the token. */
 export const RegistrationToken = z.object({

@@ -15,6 +15,7 @@ import {
   InstanceUserListQuery,
   InstanceUserParams,
   ReactivateRequest,
+  ReasonQuery,
   ReasonRequest,
   ResetPasswordRequest,
   SetAdminRequest,
@@ -126,8 +127,8 @@ export class InstanceUsersController {
   @HttpCode(204)
   @Audit('instance-user.revoke-session', 'instance')
   @Doc('End one session (XMPP) or log one device out (Matrix)')
-  async revokeSession(@ValidParams(InstanceSessionParams) params: z.output<typeof InstanceSessionParams>, @Req() request: FastifyRequest) {
-    audit(request, params.id, { username: params.username, sessionId: params.sessionId });
+  async revokeSession(@ValidParams(InstanceSessionParams) params: z.output<typeof InstanceSessionParams>, @ValidQuery(ReasonQuery) query: z.output<typeof ReasonQuery>, @Req() request: FastifyRequest) {
+    audit(request, params.id, { username: params.username, sessionId: params.sessionId, reason: query.reason });
     await this.users.revokeSession(params.id, params.username, params.sessionId);
   }
 }

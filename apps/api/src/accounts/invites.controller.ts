@@ -1,9 +1,9 @@
 import { Controller, Delete, Get, HttpCode, Post, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { CreateInviteRequest, IdParams, Invite, InviteList, InviteParams } from '@hearth/contracts';
+import { CreateInviteRequest, IdParams, Invite, InviteList, InviteParams, ReasonQuery } from '@hearth/contracts';
 import type { Actor } from '../auth/actor';
-import { Audit, Doc, RequirePermission, ValidBody, ValidParams } from '../common/route-meta';
+import { Audit, Doc, RequirePermission, ValidBody, ValidParams, ValidQuery } from '../common/route-meta';
 import { AccountLinksService } from './account-links.service';
 import { OperableInstances } from './operable-instances';
 
@@ -41,8 +41,8 @@ export class InvitesController {
   @RequirePermission('instance-users.manage')
   @Audit('invite.revoke', 'instance')
   @Doc('Withdraw an invite: its link stops working at once', Invite)
-  revoke(@ValidParams(InviteParams) params: z.output<typeof InviteParams>, @Req() request: FastifyRequest) {
-    request.audit = { ...request.audit, targetId: params.id, detail: { inviteId: params.inviteId } };
+  revoke(@ValidParams(InviteParams) params: z.output<typeof InviteParams>, @ValidQuery(ReasonQuery) query: z.output<typeof ReasonQuery>, @Req() request: FastifyRequest) {
+    request.audit = { ...request.audit, targetId: params.id, detail: { inviteId: params.inviteId, reason: query.reason } };
     return this.links.revokeInvite(params.id, params.inviteId);
   }
 }

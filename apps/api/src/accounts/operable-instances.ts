@@ -29,7 +29,7 @@ export class OperableInstances {
       throw new HearthError('capability/unsupported', `${row.name} (${driver?.displayName ?? row.kind}) does not support ${capability}`);
     }
     if (row.status === 'provisioning' || row.status === 'stopped' || row.status === 'failed') {
-      throw new HearthError('homeserver/unavailable', `${row.name} is ${row.status}: its accounts can be managed once it runs`);
+      throw new HearthError('homeserver/unavailable', `${row.name} is ${row.status}: Hearth can act on it once it runs`);
     }
     return { row, ...this.host.context(row) };
   }

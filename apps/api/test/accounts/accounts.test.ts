@@ -14,7 +14,7 @@ import { RELAXED_LOGIN_LIMITS, matrixLogin, whoami } from '../synapse/matrix-cli
 
 // The weekly routine through the REST API on real servers: Synapse for the full set, Prosody for
 // what XMPP lacks (capability/unsupported) and for an invite redeemed into an XMPP account.
-const RANGE = '26000-26099';
+const RANGE = '26500-26599';
 
 describe('accounts, sessions and invites', { skip: rootfsSkipReason, timeout: 15 * 60_000 }, () => {
   const context = useTestContext();

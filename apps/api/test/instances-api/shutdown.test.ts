@@ -4,7 +4,7 @@ import { type TestApp, bearer, useTestContext, waitFor } from '../support/contex
 import { assertSucceeded, settled, startInstancesApp } from './support';
 
 const context = useTestContext();
-const PORTS = '25900-25919';
+const PORTS = '26800-26819';
 let first: TestApp;
 let admin: { id: string; email: string; password: string };
 

@@ -26,7 +26,7 @@ import { assertSucceeded, settled, startInstancesApp } from './support';
 
 // Real Synapse (Debian sid's matrix-synapse) through the REST API: one Hearth provisions, and one
 // the test starts itself, outside Hearth, for adoption.
-const RANGE = { first: 25900, last: 25999 };
+const RANGE = { first: 26600, last: 26699 };
 const BRING_UP = ['install', 'write-config', 'prepare', 'start', 'wait-healthy', 'bootstrap', 'schedule-health'];
 
 describe('Synapse through the REST API', { skip: rootfsSkipReason, timeout: 20 * 60_000 }, () => {

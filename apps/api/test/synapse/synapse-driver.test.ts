@@ -18,7 +18,7 @@ import { RELAXED_LOGIN_LIMITS, matrixLogin, whoami } from './matrix-client';
 
 // Real Synapse from Debian sid's matrix-synapse, in the shared cached root filesystem, run by the
 // process runtime in a private mount namespace as the instance's own uid.
-const RANGE = { first: 25600, last: 25699 };
+const RANGE = { first: 26700, last: 26799 };
 const driver = new SynapseDriver(new DebianRootfs({ store: testVersionStore() }));
 const runtime = new ProcessRuntime({ stopTimeoutMs: 15_000 });
 const taken = new Set<number>();

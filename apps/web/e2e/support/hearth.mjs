@@ -6,6 +6,7 @@ import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout } from 'node:timers/promises';
 import { after, before } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -25,6 +26,16 @@ const { Redis } = requireFromApi('ioredis');
 const { deployMigrations, dropDatabase } = await import(pathToFileURL(requireFromApi.resolve('@hearth/db')).href);
 
 export { totpCode };
+
+/** A module of the compiled API, by its path below dist/ (for set-up a person would do by hand). */
+export function apiModule(path) {
+  return requireFromApi(`./dist/${path}`);
+}
+
+/** An ES module package as the API resolves it (its test dependencies, such as a real chat client). */
+export function importFromApi(specifier) {
+  return import(pathToFileURL(requireFromApi.resolve(specifier)).href);
+}
 
 const DATABASE_SERVER = process.env.HEARTH_TEST_DATABASE_URL ?? 'postgresql://root@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.HEARTH_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -50,56 +61,120 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
+/** Destroying what a test left behind (the destroy job stops the server) may take this long. */
+const CLEAN_UP_TIMEOUT_MS = 90_000;
+
 /**
  * One per test file, called at its top level: before the tests it starts Hearth over a new
  * database with `owner` as the first owner and launches Chromium; after them it closes both,
  * drops the database and deletes the file's Redis keys. (It registers the file's only
  * before/after hooks, because Node 20 runs several top-level hooks concurrently.)
+ * `env` adds to Hearth's configuration. With `cleanUp`, servers a failed test left are destroyed
+ * before Hearth closes, so none keeps running.
  */
-export function useHearth({ owner }) {
-  const suffix = `${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
-  const databaseUrl = Object.assign(new URL(DATABASE_SERVER), { pathname: `/hearth_e2e_${suffix}` }).toString();
-  const redisPrefix = `hearth_e2e_${suffix}`;
-  const hearth = { baseUrl: '', browser: undefined, app: undefined, dataDir: '' };
-
-  before(async () => {
-    hearth.dataDir = await mkdtemp(join(tmpdir(), 'hearth-e2e-'));
-    await deployMigrations({ databaseUrl });
-    const config = loadConfig({
-      DATABASE_URL: databaseUrl,
-      REDIS_URL,
-      HEARTH_DATA_DIR: hearth.dataDir,
-      HEARTH_REDIS_PREFIX: redisPrefix,
-      HEARTH_WORKER: 'embedded',
-      HEARTH_LOG_LEVEL: 'warn',
-      HEARTH_ADMIN_EMAIL: owner.email,
-      HEARTH_ADMIN_PASSWORD: owner.password,
-      HEARTH_WEB_DIR: join(WEB_DIR, 'dist'),
-    });
-    hearth.app = await createHttpApp(config);
-    await ensureFirstOwner(hearth.app, config, () => undefined);
-    await hearth.app.listen({ host: '127.0.0.1', port: 0 });
-    const { port } = hearth.app.getHttpServer().address();
-    hearth.baseUrl = `http://127.0.0.1:${port}`;
-    hearth.browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, timeout: SETUP_TIMEOUT_MS });
-  }, { timeout: SETUP_TIMEOUT_MS });
-
-  after(async () => {
-    const steps = [
-      ['closing Chromium', () => hearth.browser?.close()],
-      ['closing Hearth', () => hearth.app?.close()],
-      ['dropping the database', () => dropDatabase(databaseUrl)],
-      ['cleaning Redis', () => deleteRedisKeys(redisPrefix)],
-      ['removing the data directory', () => hearth.dataDir && rm(hearth.dataDir, { recursive: true, force: true })],
-    ];
-    for (const [what, step] of steps) {
-      await Promise.resolve()
-        .then(step)
-        .catch((error) => console.error(`${what}: ${error.message}`));
-    }
-  }, { timeout: SETUP_TIMEOUT_MS });
-
+export function useHearth(options) {
+  const hearth = newHearth(options);
+  before(() => startHearth(hearth), { timeout: SETUP_TIMEOUT_MS });
+  after(() => stopHearth(hearth), { timeout: SETUP_TIMEOUT_MS + (options.cleanUp ? CLEAN_UP_TIMEOUT_MS : 0) });
   return hearth;
+}
+
+/**
+ * Another Hearth, with its own database and browser, for the rest of the test `t` (for example
+ * one that adopts a server the file's Hearth runs); it is closed when that test ends.
+ */
+export async function useAnotherHearth(t, options) {
+  const hearth = newHearth(options);
+  t.after(() => stopHearth(hearth));
+  await startHearth(hearth);
+  return hearth;
+}
+
+function newHearth({ owner, env = {}, cleanUp = false }) {
+  const suffix = `${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+  return {
+    owner,
+    env,
+    cleanUp,
+    databaseUrl: Object.assign(new URL(DATABASE_SERVER), { pathname: `/hearth_e2e_${suffix}` }).toString(),
+    redisPrefix: `hearth_e2e_${suffix}`,
+    baseUrl: '',
+    browser: undefined,
+    app: undefined,
+    dataDir: '',
+  };
+}
+
+async function startHearth(hearth) {
+  hearth.dataDir = await mkdtemp(join(tmpdir(), 'hearth-e2e-'));
+  await deployMigrations({ databaseUrl: hearth.databaseUrl });
+  const config = loadConfig({
+    DATABASE_URL: hearth.databaseUrl,
+    REDIS_URL,
+    HEARTH_DATA_DIR: hearth.dataDir,
+    HEARTH_REDIS_PREFIX: hearth.redisPrefix,
+    HEARTH_WORKER: 'embedded',
+    HEARTH_LOG_LEVEL: 'warn',
+    HEARTH_ADMIN_EMAIL: hearth.owner.email,
+    HEARTH_ADMIN_PASSWORD: hearth.owner.password,
+    HEARTH_WEB_DIR: join(WEB_DIR, 'dist'),
+    ...hearth.env,
+  });
+  hearth.app = await createHttpApp(config);
+  await ensureFirstOwner(hearth.app, config, () => undefined);
+  await hearth.app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = hearth.app.getHttpServer().address();
+  hearth.baseUrl = `http://127.0.0.1:${port}`;
+  hearth.browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, timeout: SETUP_TIMEOUT_MS });
+}
+
+async function stopHearth(hearth) {
+  const steps = [
+    ['closing Chromium', () => hearth.browser?.close()],
+    ['destroying what the tests left running', () => hearth.cleanUp && hearth.baseUrl && destroyAllInstances(hearth)],
+    ['closing Hearth', () => hearth.app?.close()],
+    ['dropping the database', () => dropDatabase(hearth.databaseUrl)],
+    ['cleaning Redis', () => deleteRedisKeys(hearth.redisPrefix)],
+    ['removing the data directory', () => hearth.dataDir && rm(hearth.dataDir, { recursive: true, force: true })],
+  ];
+  for (const [what, step] of steps) {
+    await Promise.resolve()
+      .then(step)
+      .catch((error) => console.error(`${what}: ${error.message}`));
+  }
+}
+
+/**
+ * Calls Hearth's API as its owner, with a bearer token from a fresh login (no browser needed);
+ * answers the status and the parsed body.
+ */
+export async function ownerApi(hearth) {
+  const call = async (method, path, body, headers = {}) => {
+    const response = await fetch(`${hearth.baseUrl}/api${path}`, {
+      method,
+      headers: { Accept: 'application/json', ...(body && { 'Content-Type': 'application/json' }), ...headers },
+      body: body && JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  };
+  const login = await call('POST', '/auth/login', { email: hearth.owner.email, password: hearth.owner.password });
+  assert.equal(login.status, 200, `logging in to the API: ${JSON.stringify(login.body)}`);
+  return (method, path, body) => call(method, path, body, { Authorization: `Bearer ${login.body.token}` });
+}
+
+async function destroyAllInstances(hearth) {
+  const api = await ownerApi(hearth);
+  const { body: list } = await api('GET', '/instances');
+  for (const { id, name } of list.data) {
+    console.error(`destroying the chat server ${name} a test left behind`);
+    await api('DELETE', `/instances/${id}?confirm=${encodeURIComponent(name)}`);
+  }
+  const deadline = Date.now() + CLEAN_UP_TIMEOUT_MS;
+  while ((await api('GET', '/instances')).body.total > 0) {
+    if (Date.now() > deadline) throw new Error('chat servers are still there');
+    await setTimeout(1_000);
+  }
 }
 
 /**
@@ -182,6 +257,20 @@ export async function screenshot(page, name, { fullPage = false } = {}) {
     await copyFile(file, join(DOCS_IMAGES, `${name}.png`));
   }
   return file;
+}
+
+/**
+ * After "Create chat server": waits until the wizard has followed the provisioning job to the new
+ * server's page, or fails with the job's steps if setting up failed.
+ */
+export async function waitForProvisioning(page, timeout) {
+  const failure = page.getByText('Setting up the chat server failed', { exact: false });
+  await Promise.race([
+    page.waitForURL(/#\/instances\/[^/]+\/show$/, { timeout }),
+    failure.waitFor({ timeout }).then(async () => {
+      throw new Error(`provisioning failed:\n${await page.getByTestId('job-follower').innerText()}`);
+    }),
+  ]);
 }
 
 /** Everything the page keeps in localStorage and sessionStorage, as [storage, key, value]. */

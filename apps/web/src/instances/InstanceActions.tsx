@@ -1,5 +1,7 @@
 import { useState } from 'react';
 import DeleteForeverIcon from '@mui/icons-material/DeleteForever';
+import KeyIcon from '@mui/icons-material/Key';
+import LinkOffIcon from '@mui/icons-material/LinkOff';
 import PlayArrowIcon from '@mui/icons-material/PlayArrow';
 import RestartAltIcon from '@mui/icons-material/RestartAlt';
 import StopIcon from '@mui/icons-material/Stop';
@@ -11,7 +13,9 @@ import { TypeToConfirmDialog, type TypeToConfirmValues } from '../common/TypeToC
 import { useNotifyError } from '../common/useNotifyError';
 import type { HearthDataProvider, InstanceCommand } from '../dataProvider';
 
-export type InstanceOperation = InstanceCommand | 'destroy';
+/** Removing a server Hearth runs destroys it; removing an adopted one only forgets it. */
+type Removal = 'destroy' | 'forget';
+export type InstanceOperation = InstanceCommand | Removal;
 
 interface InstanceActionsProps {
   /** Whether an operation started here is still running; no other may start meanwhile. */
@@ -38,19 +42,49 @@ const COMMANDS: Record<InstanceCommand, { label: string; title: string; content:
     content: 'hearth.instances.actions.restart_content',
     Icon: RestartAltIcon,
   },
+  'rotate-admin-token': {
+    label: 'hearth.instances.actions.rotate_token',
+    title: 'hearth.instances.actions.rotate_token_title',
+    content: 'hearth.instances.actions.rotate_token_content',
+    Icon: KeyIcon,
+  },
 };
 
-/** Which commands make sense in the instance's current state. */
-function possible(instance: Instance): Record<InstanceCommand, boolean> {
+/**
+ * The commands the instance offers, each with whether it makes sense in its current state. An
+ * adopted server runs elsewhere, so Hearth neither starts, stops nor restarts it; the admin token
+ * Hearth rotates is the one of its own admin account on a Synapse it runs.
+ */
+function offered(instance: Instance): Partial<Record<InstanceCommand, boolean>> {
+  if (!instance.managed) return {};
   const settingUp = instance.status === 'provisioning' || instance.status === 'upgrading';
+  const answering = !settingUp && ['running', 'degraded'].includes(instance.status);
   return {
     start: !settingUp && (instance.desiredState === 'stopped' || ['stopped', 'failed', 'down'].includes(instance.status)),
     stop: !settingUp && instance.desiredState === 'running' && instance.status !== 'stopped',
     restart: !settingUp && ['running', 'degraded', 'down'].includes(instance.status),
+    ...(instance.kind === 'synapse' && { 'rotate-admin-token': answering }),
   };
 }
 
-/** Start, stop, restart (each confirmed) and destroy (confirmed by typing the name); admins and owners only. */
+const REMOVE_TEXT: Record<Removal, { label: string; Icon: typeof PlayArrowIcon; title: string; content: string; submit: string }> = {
+  destroy: {
+    label: 'hearth.instances.actions.destroy',
+    Icon: DeleteForeverIcon,
+    title: 'hearth.instances.destroy.title',
+    content: 'hearth.instances.destroy.content',
+    submit: 'hearth.instances.destroy.submit',
+  },
+  forget: {
+    label: 'hearth.instances.actions.forget',
+    Icon: LinkOffIcon,
+    title: 'hearth.instances.forget.title',
+    content: 'hearth.instances.forget.content',
+    submit: 'hearth.instances.forget.submit',
+  },
+};
+
+/** Start, stop, restart (each confirmed) and destroy or forget (confirmed by typing the name); admins and owners only. */
 export function InstanceActions({ busy, onStarted }: InstanceActionsProps) {
   const instance = useRecordContext<Instance>();
   const mayManage = useCan('instances.manage');
@@ -70,31 +104,34 @@ export function InstanceActions({ busy, onStarted }: InstanceActionsProps) {
     },
   });
   // Destroying removes the server and its data, so the name must be typed; the reason goes to the audit log.
+  // Forgetting an adopted server asks the same: Hearth loses its admin access and history of it.
   const destroy = useMutation({
-    mutationFn: ({ id, confirmation, reason }: TypeToConfirmValues & { id: string }) =>
+    mutationFn: ({ id, confirmation, reason }: TypeToConfirmValues & { id: string; removal: Removal }) =>
       dataProvider.destroyInstance(id, confirmation, reason || undefined),
-    onSuccess: ({ jobId }) => {
+    onSuccess: ({ jobId }, { removal }) => {
       setDestroying(false);
-      onStarted('destroy', jobId);
+      onStarted(removal, jobId);
     },
     onError: notifyError,
   });
   if (!instance || !mayManage) return <TopToolbar />;
 
-  const allowed = possible(instance);
+  const commands = offered(instance);
   const pending = busy || command.isPending;
+  const removal: Removal = instance.managed ? 'destroy' : 'forget';
+  const remove = REMOVE_TEXT[removal];
   return (
     <TopToolbar>
-      {(Object.keys(COMMANDS) as InstanceCommand[]).map((name) => {
+      {(Object.keys(commands) as InstanceCommand[]).map((name) => {
         const { label, Icon } = COMMANDS[name];
         return (
-          <Button key={name} label={label} onClick={() => setConfirming(name)} disabled={pending || !allowed[name]}>
+          <Button key={name} label={label} onClick={() => setConfirming(name)} disabled={pending || !commands[name]}>
             <Icon />
           </Button>
         );
       })}
-      <Button label="hearth.instances.actions.destroy" color="error" onClick={() => setDestroying(true)} disabled={pending}>
-        <DeleteForeverIcon />
+      <Button label={remove.label} color="error" onClick={() => setDestroying(true)} disabled={pending}>
+        <remove.Icon />
       </Button>
       {confirming && (
         <Confirm
@@ -112,15 +149,14 @@ export function InstanceActions({ busy, onStarted }: InstanceActionsProps) {
       <TypeToConfirmDialog
         open={destroying}
         onClose={() => setDestroying(false)}
-        title="hearth.instances.destroy.title"
-        content="hearth.instances.destroy.content"
+        title={remove.title}
+        content={remove.content}
         confirmLabel="hearth.instances.destroy.confirm_label"
-        reasonLabel="hearth.instances.destroy.reason"
-        submitLabel="hearth.instances.destroy.submit"
+        submitLabel={remove.submit}
         messageArgs={{ name: instance.name, domain: instance.domain }}
         expected={instance.name}
         pending={destroy.isPending}
-        onConfirm={(values) => destroy.mutate({ id: instance.id, ...values })}
+        onConfirm={(values) => destroy.mutate({ id: instance.id, removal, ...values })}
       />
     </TopToolbar>
   );

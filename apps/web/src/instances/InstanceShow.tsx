@@ -1,15 +1,17 @@
 import { useRef, useState } from 'react';
+import AddLinkIcon from '@mui/icons-material/AddLink';
+import PeopleIcon from '@mui/icons-material/People';
 import {
   Alert,
   Box,
   Button,
   Card,
   CardContent,
+  Chip,
   Grid,
+  Stack,
   Table,
   TableBody,
-  TableCell,
-  TableRow,
   TextField,
   Typography,
 } from '@mui/material';
@@ -17,6 +19,7 @@ import type { Instance, Job } from '@hearth/contracts';
 import {
   DateField,
   Labeled,
+  Link,
   SelectField,
   Show,
   TextField as RaTextField,
@@ -28,10 +31,11 @@ import {
   useUpdate,
 } from 'react-admin';
 import { useCan } from '../access';
-import { CopyButton } from '../common/CopyButton';
+import { CopyableRow } from '../common/CopyableRow';
 import { Section } from '../common/Section';
 import { useNotifyError } from '../common/useNotifyError';
 import { JobFollower } from '../jobs/JobFollower';
+import { ModerationSection } from '../moderation/ModerationSection';
 import { EventsSection } from './EventsSection';
 import { HealthSection } from './HealthSection';
 import { InstanceActions, type InstanceOperation } from './InstanceActions';
@@ -51,7 +55,15 @@ const OPERATION_TITLE: Record<InstanceOperation, string> = {
   start: 'hearth.instances.operation.start',
   stop: 'hearth.instances.operation.stop',
   restart: 'hearth.instances.operation.restart',
+  'rotate-admin-token': 'hearth.instances.operation.rotate_token',
   destroy: 'hearth.instances.operation.destroy',
+  forget: 'hearth.instances.operation.forget',
+};
+
+/** What a finished removal says; the instance is gone then, and the page leaves for the list. */
+const REMOVED: Partial<Record<InstanceOperation, string>> = {
+  destroy: 'hearth.instances.destroy.done',
+  forget: 'hearth.instances.forget.done',
 };
 
 const REASON_SEVERITY: Partial<Record<Instance['status'], 'warning' | 'error'>> = {
@@ -66,23 +78,17 @@ interface Operation {
   finished: boolean;
 }
 
-function Endpoints({ endpoints }: { endpoints: Record<string, string> }) {
+function Endpoints({ instance }: { instance: Instance }) {
   const translate = useTranslate();
-  const entries = Object.entries(endpoints);
-  if (entries.length === 0) return <Typography>{translate('hearth.instances.endpoints.none')}</Typography>;
+  const entries = Object.entries(instance.endpoints);
+  if (entries.length === 0) {
+    return <Typography>{translate(instance.managed ? 'hearth.instances.endpoints.none' : 'hearth.instances.endpoints.adopted')}</Typography>;
+  }
   return (
     <Table size="small" aria-label={translate('hearth.instances.endpoints.title')}>
       <TableBody>
         {entries.map(([name, address]) => (
-          <TableRow key={name}>
-            <TableCell component="th" scope="row" sx={{ fontWeight: 500, whiteSpace: 'nowrap' }}>
-              {translate(`hearth.instances.endpoints.names.${name}`, { _: name })}
-            </TableCell>
-            <TableCell sx={{ fontFamily: 'monospace' }}>{address}</TableCell>
-            <TableCell align="right" sx={{ width: 1 }}>
-              <CopyButton text={address} />
-            </TableCell>
-          </TableRow>
+          <CopyableRow key={name} label={translate(`hearth.instances.endpoints.names.${name}`, { _: name })} value={address} />
         ))}
       </TableBody>
       <caption>{translate('hearth.instances.endpoints.note')}</caption>
@@ -140,18 +146,87 @@ function HealthInterval({ instance }: { instance: Instance }) {
   );
 }
 
+/** What Hearth can administer on the server (accounts, rooms…), as the API found it. */
+function Capabilities({ capabilities }: { capabilities: string[] }) {
+  const translate = useTranslate();
+  if (capabilities.length === 0) return <Typography>{translate('hearth.instances.capabilities.none')}</Typography>;
+  const labels = capabilities
+    .map((capability) => translate(`hearth.instances.capabilities.names.${capability}`, { _: capability }))
+    .sort((a, b) => a.localeCompare(b));
+  return (
+    <Stack spacing={1.5}>
+      <Typography variant="body2" color="text.secondary">
+        {translate('hearth.instances.capabilities.intro')}
+      </Typography>
+      <Box
+        component="ul"
+        aria-label={translate('hearth.instances.capabilities.title')}
+        sx={{ display: 'flex', flexWrap: 'wrap', gap: 1, listStyle: 'none', m: 0, p: 0 }}
+      >
+        {labels.map((label) => (
+          <li key={label}>
+            <Chip size="small" variant="outlined" label={label} />
+          </li>
+        ))}
+      </Box>
+    </Stack>
+  );
+}
+
+/** The way to the server's accounts and invites, for moderators, where Hearth can list its accounts. */
+function Members({ instance }: { instance: Instance }) {
+  const translate = useTranslate();
+  const path = `/instances/${encodeURIComponent(instance.id)}`;
+  return (
+    <Section title="hearth.instances.members.title">
+      <Stack spacing={1.5} sx={{ alignItems: 'flex-start' }}>
+        <Typography variant="body2" color="text.secondary">
+          {translate('hearth.instances.members.intro')}
+        </Typography>
+        <Box sx={{ display: 'flex', gap: 1, flexWrap: 'wrap' }}>
+          <Button component={Link} to={`${path}/users`} variant="outlined" startIcon={<PeopleIcon />}>
+            {translate('hearth.instances.members.accounts')}
+          </Button>
+          <Button component={Link} to={`${path}/invites`} variant="outlined" startIcon={<AddLinkIcon />}>
+            {translate('hearth.instances.members.invites')}
+          </Button>
+        </Box>
+      </Stack>
+    </Section>
+  );
+}
+
+/** A monospace value with its label, for addresses. */
+function Address({ label, value }: { label: string; value: string }) {
+  return (
+    <Labeled label={label}>
+      <Typography variant="body2" sx={{ fontFamily: 'monospace', wordBreak: 'break-all' }}>
+        {value}
+      </Typography>
+    </Labeled>
+  );
+}
+
 function Overview({ instance }: { instance: Instance }) {
   const translate = useTranslate();
   return (
     <Section title="hearth.instances.overview">
       <Box sx={{ display: 'flex', alignItems: 'center', gap: 2, mb: 2, flexWrap: 'wrap' }}>
         <InstanceStatusChip size="medium" />
+        {!instance.managed && (
+          <Chip label={translate('hearth.instances.adopted.chip')} color="secondary" variant="outlined" data-testid="instance-adopted" />
+        )}
         {instance.desiredState === 'stopped' && isInstanceChanging(instance) && (
           <Typography variant="body2" color="text.secondary">
             {translate('hearth.instances.stopping')}
           </Typography>
         )}
       </Box>
+      {!instance.managed && (
+        <Alert severity="info" role="note" sx={{ mb: 2 }}>
+          {translate('hearth.instances.adopted.explanation')}
+        </Alert>
+      )}
       {instance.statusReason && (
         <Alert
           severity={REASON_SEVERITY[instance.status] ?? 'info'}
@@ -182,16 +257,30 @@ function Overview({ instance }: { instance: Instance }) {
             <Typography variant="body2">{translate(`hearth.instances.runtime.${instance.runtime}`, { _: instance.runtime })}</Typography>
           </Labeled>
         </Grid>
-        <Grid size={{ xs: 12, sm: 6 }}>
-          <Labeled source="bindAddress">
-            <RaTextField source="bindAddress" sx={{ fontFamily: 'monospace' }} />
-          </Labeled>
-        </Grid>
-        <Grid size={{ xs: 12, sm: 6 }}>
-          <Labeled source="startedAt">
-            <DateField source="startedAt" showTime emptyText="—" />
-          </Labeled>
-        </Grid>
+        {instance.managed && (
+          <Grid size={{ xs: 12, sm: 6 }}>
+            <Labeled source="bindAddress">
+              <RaTextField source="bindAddress" sx={{ fontFamily: 'monospace' }} />
+            </Labeled>
+          </Grid>
+        )}
+        {instance.baseUrl && (
+          <Grid size={{ xs: 12, sm: 6 }}>
+            <Address label="resources.instances.fields.baseUrl" value={instance.baseUrl} />
+          </Grid>
+        )}
+        {instance.settings.publicBaseUrl && (
+          <Grid size={{ xs: 12, sm: 6 }}>
+            <Address label="resources.instances.fields.publicBaseUrl" value={instance.settings.publicBaseUrl} />
+          </Grid>
+        )}
+        {instance.managed && (
+          <Grid size={{ xs: 12, sm: 6 }}>
+            <Labeled source="startedAt">
+              <DateField source="startedAt" showTime emptyText="—" />
+            </Labeled>
+          </Grid>
+        )}
         <Grid size={{ xs: 12, sm: 6 }}>
           <Labeled source="createdAt">
             <DateField source="createdAt" showTime />
@@ -214,6 +303,7 @@ function InstanceDetails({ operation, pollMs, onOperationFinished, onDismiss }: 
   const instance = useRecordContext<Instance>();
   const translate = useTranslate();
   const mayReadLogs = useCan('instances.logs');
+  const mayReadMembers = useCan('instance-users.read');
   if (!instance) return null;
   return (
     <Grid container spacing={2} sx={{ mt: 1 }}>
@@ -227,7 +317,7 @@ function InstanceDetails({ operation, pollMs, onOperationFinished, onDismiss }: 
                 titleArgs={{ name: instance.name }}
                 onFinished={onOperationFinished}
               />
-              {operation.finished && operation.name !== 'destroy' && (
+              {operation.finished && !(operation.name in REMOVED) && (
                 <Button onClick={onDismiss} sx={{ mt: 1 }}>
                   {translate('hearth.instances.operation.dismiss')}
                 </Button>
@@ -240,9 +330,16 @@ function InstanceDetails({ operation, pollMs, onOperationFinished, onDismiss }: 
         <Overview instance={instance} />
       </Grid>
       <Grid size={{ xs: 12, lg: 6 }}>
-        <Section title="hearth.instances.endpoints.title">
-          <Endpoints endpoints={instance.endpoints} />
-        </Section>
+        <Stack spacing={2}>
+          <Section title="hearth.instances.endpoints.title">
+            <Endpoints instance={instance} />
+          </Section>
+          {mayReadMembers && instance.capabilities.includes('users.list') && <Members instance={instance} />}
+          <ModerationSection instance={instance} />
+          <Section title="hearth.instances.capabilities.title">
+            <Capabilities capabilities={instance.capabilities} />
+          </Section>
+        </Stack>
       </Grid>
       <Grid size={12}>
         <HealthSection instance={instance} />
@@ -250,7 +347,7 @@ function InstanceDetails({ operation, pollMs, onOperationFinished, onDismiss }: 
       <Grid size={12}>
         <EventsSection instance={instance} pollMs={pollMs} />
       </Grid>
-      {mayReadLogs && (
+      {mayReadLogs && instance.managed && (
         <Grid size={12}>
           <LogsSection instance={instance} />
         </Grid>
@@ -271,8 +368,9 @@ export default function InstanceShow() {
   const onOperationFinished = (job: Job) => {
     if (!operation) return;
     setOperation({ ...operation, finished: true });
-    if (operation.name === 'destroy' && job.status === 'succeeded') {
-      notify('hearth.instances.destroy.done', { type: 'info' });
+    const removed = REMOVED[operation.name];
+    if (removed && job.status === 'succeeded') {
+      notify(removed, { type: 'info' });
       redirect('list', 'instances');
       return;
     }
@@ -288,7 +386,7 @@ export default function InstanceShow() {
         <InstanceActions
           busy={operationRunning}
           onStarted={(name, jobId) => {
-            destroying.current = name === 'destroy';
+            destroying.current = name in REMOVED;
             setOperation({ name, jobId, finished: false });
           }}
         />

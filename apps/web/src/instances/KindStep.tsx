@@ -1,6 +1,6 @@
 import { Alert, Box, Button, FormControl, FormControlLabel, FormHelperText, FormLabel, Radio, RadioGroup, Skeleton, Stack, Typography } from '@mui/material';
 import type { InstanceKind, InstanceKindAvailability } from '@hearth/contracts';
-import { useTranslate } from 'react-admin';
+import { Link, useTranslate } from 'react-admin';
 
 interface KindStepProps {
   kinds: InstanceKindAvailability[] | undefined;
@@ -12,7 +12,10 @@ interface KindStepProps {
   fieldError?: string;
 }
 
-/** Every kind Hearth knows; the ones this host lacks stay visible, disabled, with how to install them. */
+/**
+ * Every kind Hearth knows; the ones this host lacks stay visible, disabled, with how to install them.
+ * A kind's problems are why it can't run here, or, when it can, notes such as "built on first use".
+ */
 export function KindStep({ kinds, isPending, error, onRetry, value, onChange, fieldError }: KindStepProps) {
   const translate = useTranslate();
   if (isPending) return <Skeleton variant="rectangular" height={160} />;
@@ -60,11 +63,24 @@ export function KindStep({ kinds, isPending, error, onRetry, value, onChange, fi
               />
               <Box id={describedBy} sx={{ pl: 4 }}>
                 {kind.available ? (
-                  <Typography variant="body2" color="text.secondary">
-                    {kind.version
-                      ? translate('hearth.instances.wizard.installed_version', { version: kind.version })
-                      : translate('hearth.instances.wizard.installed')}
-                  </Typography>
+                  <Stack spacing={0.5} sx={{ alignItems: 'flex-start' }}>
+                    {kind.version ? (
+                      <Typography variant="body2" color="text.secondary">
+                        {translate('hearth.instances.wizard.installed_version', { version: kind.version })}
+                      </Typography>
+                    ) : (
+                      kind.problems.length === 0 && (
+                        <Typography variant="body2" color="text.secondary">
+                          {translate('hearth.instances.wizard.installed')}
+                        </Typography>
+                      )
+                    )}
+                    {kind.problems.map((problem) => (
+                      <Alert key={problem} severity="info" role="note" sx={{ py: 0 }}>
+                        {problem}
+                      </Alert>
+                    ))}
+                  </Stack>
                 ) : (
                   <Stack spacing={0.5}>
                     <Typography variant="body2" color="text.secondary">
@@ -79,13 +95,18 @@ export function KindStep({ kinds, isPending, error, onRetry, value, onChange, fi
                         {kind.installHint}
                       </Typography>
                     )}
+                    {kind.problems.map((problem) => (
+                      <Typography key={problem} variant="body2" color="warning.main">
+                        {problem}
+                      </Typography>
+                    ))}
                   </Stack>
                 )}
-                {kind.problems.map((problem) => (
-                  <Typography key={problem} variant="body2" color="warning.main">
-                    {problem}
+                {kind.runtimes.includes('external') && (
+                  <Typography variant="body2" sx={{ mt: 0.5 }}>
+                    <Link to="/instances/adopt">{translate('hearth.instances.wizard.adopt_instead', { name: kind.displayName })}</Link>
                   </Typography>
-                ))}
+                )}
               </Box>
             </Box>
           );

@@ -1,7 +1,7 @@
 import { Alert, Stack, Table, TableBody, TableCell, TableRow, Typography } from '@mui/material';
 import type { InstanceKindAvailability } from '@hearth/contracts';
 import { useTranslate } from 'react-admin';
-import { type InstanceDraft, logLevelChoices, tlsModeChoices } from './draft';
+import { type DraftSetting, type InstanceDraft, logLevelChoices, offersSetting, tlsModeChoices } from './draft';
 import { isLoopback } from './instanceStatus';
 
 interface ReviewStepProps {
@@ -19,7 +19,8 @@ export function ReviewStep({ draft, kinds, errors }: ReviewStepProps) {
     const choice = choices.find((candidate) => candidate.id === id);
     return choice ? translate(choice.name) : serverDefault;
   };
-  const rows: [string, string][] = [
+  // Each row: label, value, and the setting it shows (rows of settings the program lacks are left out).
+  const rows: [string, string, DraftSetting?][] = [
     [
       'resources.instances.fields.kind',
       kind?.version ? `${kind.displayName} ${kind.version}` : (kind?.displayName ?? draft.kind),
@@ -28,14 +29,20 @@ export function ReviewStep({ draft, kinds, errors }: ReviewStepProps) {
     ['resources.instances.fields.name', draft.name.trim()],
     ['resources.instances.fields.runtime', translate('hearth.instances.runtime.process')],
     ['resources.instances.fields.bindAddress', draft.bindAddress.trim()],
-    ['resources.instances.fields.logLevel', choiceName(logLevelChoices, draft.logLevel)],
+    ['resources.instances.fields.logLevel', choiceName(logLevelChoices, draft.logLevel), 'logLevel'],
     [
       'resources.instances.fields.messageRetentionDays',
       draft.messageRetentionDays.trim()
         ? translate('hearth.instances.days', { smart_count: Number(draft.messageRetentionDays) })
         : serverDefault,
+      'messageRetentionDays',
     ],
-    ['resources.instances.fields.tlsMode', choiceName(tlsModeChoices, draft.tlsMode)],
+    ['resources.instances.fields.tlsMode', choiceName(tlsModeChoices, draft.tlsMode), 'tlsMode'],
+    [
+      'resources.instances.fields.publicBaseUrl',
+      draft.publicBaseUrl.trim() || translate('hearth.instances.wizard.public_base_url_default'),
+      'publicBaseUrl',
+    ],
     [
       'resources.instances.fields.healthIntervalSec',
       translate('hearth.instances.seconds', { smart_count: Number(draft.healthIntervalSec) }),
@@ -46,16 +53,23 @@ export function ReviewStep({ draft, kinds, errors }: ReviewStepProps) {
       <Typography>{translate('hearth.instances.wizard.review_intro')}</Typography>
       <Table size="small" aria-label={translate('hearth.instances.wizard.step_review')}>
         <TableBody>
-          {rows.map(([label, value]) => (
-            <TableRow key={label}>
-              <TableCell component="th" scope="row" sx={{ width: '40%', fontWeight: 500 }}>
-                {translate(label)}
-              </TableCell>
-              <TableCell>{value}</TableCell>
-            </TableRow>
-          ))}
+          {rows
+            .filter(([, , setting]) => !setting || offersSetting(draft.kind, setting))
+            .map(([label, value]) => (
+              <TableRow key={label}>
+                <TableCell component="th" scope="row" sx={{ width: '40%', fontWeight: 500 }}>
+                  {translate(label)}
+                </TableCell>
+                <TableCell>{value}</TableCell>
+              </TableRow>
+            ))}
         </TableBody>
       </Table>
+      {kind?.problems.map((problem) => (
+        <Alert key={problem} severity="info" role="note">
+          {problem}
+        </Alert>
+      ))}
       {!isLoopback(draft.bindAddress) && (
         <Alert severity="warning">
           {translate('hearth.instances.wizard.bind_exposed', { address: draft.bindAddress.trim() })}

@@ -1,10 +1,16 @@
 import { Alert, MenuItem, Stack, TextField, Typography } from '@mui/material';
 import { useTranslate } from 'react-admin';
-import { type FieldErrors, type InstanceDraft, type LogLevel, type TlsMode, logLevelChoices, tlsModeChoices } from './draft';
+import {
+  type DraftSetting,
+  type FieldErrors,
+  type InstanceDraft,
+  logLevelChoices,
+  offersSetting,
+  tlsModeChoices,
+} from './draft';
+import { HealthIntervalInput, NameInput, TextInput, useHelp } from './inputs';
 import { isLoopback } from './instanceStatus';
 
-/** Shows "the server's default" as the choice made, rather than an empty field. */
-const SHOW_EMPTY_CHOICE = { select: { displayEmpty: true }, inputLabel: { shrink: true } } as const;
 
 interface StepProps {
   draft: InstanceDraft;
@@ -12,40 +18,23 @@ interface StepProps {
   onChange: (changes: Partial<InstanceDraft>) => void;
 }
 
-/** A field's error if it has one, else its help; errors are catalogue keys or the API's own words. */
-function useHelp(errors: FieldErrors) {
-  const translate = useTranslate();
-  return (path: string, help: string) => ({
-    error: Boolean(errors[path]),
-    helperText: translate(errors[path] ?? help),
-  });
-}
-
 export function NameStep({ draft, errors, onChange }: StepProps) {
-  const translate = useTranslate();
   const help = useHelp(errors);
   return (
     <Stack spacing={3}>
-      <TextField
-        label={translate('resources.instances.fields.domain')}
+      <TextInput
+        path="domain"
+        label="resources.instances.fields.domain"
+        helpText={draft.kind === 'synapse' ? 'hearth.instances.wizard.domain_help_matrix' : 'hearth.instances.wizard.domain_help'}
+        help={help}
         value={draft.domain}
-        onChange={(event) => onChange({ domain: event.target.value })}
+        onChange={(domain) => onChange({ domain })}
         placeholder="family.example"
         autoFocus
-        autoComplete="off"
         required
-        {...help('domain', 'hearth.instances.wizard.domain_help')}
-        slotProps={{ htmlInput: { spellCheck: false, autoCapitalize: 'none', maxLength: 253 } }}
+        maxLength={253}
       />
-      <TextField
-        label={translate('resources.instances.fields.name')}
-        value={draft.name}
-        onChange={(event) => onChange({ name: event.target.value })}
-        autoComplete="off"
-        required
-        {...help('name', 'hearth.instances.wizard.name_help')}
-        slotProps={{ htmlInput: { spellCheck: false, autoCapitalize: 'none', maxLength: 40 } }}
-      />
+      <NameInput value={draft.name} onChange={(name) => onChange({ name })} help={help} />
     </Stack>
   );
 }
@@ -56,17 +45,19 @@ export function NetworkStep({ draft, errors, onChange }: StepProps) {
   const address = draft.bindAddress.trim();
   const exposed = address !== '' && !errors.bindAddress && !isLoopback(address);
   const everywhere = address === '0.0.0.0' || address === '::';
+  const offered = (setting: DraftSetting) => offersSetting(draft.kind, setting);
   return (
     <Stack spacing={3}>
       <Stack spacing={1}>
-        <TextField
-          label={translate('resources.instances.fields.bindAddress')}
+        <TextInput
+          path="bindAddress"
+          label="resources.instances.fields.bindAddress"
+          helpText="hearth.instances.wizard.bind_help"
+          help={help}
           value={draft.bindAddress}
-          onChange={(event) => onChange({ bindAddress: event.target.value })}
-          autoComplete="off"
+          onChange={(bindAddress) => onChange({ bindAddress })}
           required
-          {...help('bindAddress', 'hearth.instances.wizard.bind_help')}
-          slotProps={{ htmlInput: { spellCheck: false, sx: { fontFamily: 'monospace' } } }}
+          monospace
         />
         {exposed && (
           <Alert severity="warning" data-testid="bind-warning">
@@ -80,53 +71,83 @@ export function NetworkStep({ draft, errors, onChange }: StepProps) {
         {translate('hearth.instances.wizard.settings')}
       </Typography>
       {errors.settings && <Alert severity="error">{translate(errors.settings)}</Alert>}
-      <TextField
-        select
-        label={translate('resources.instances.fields.logLevel')}
+      <DefaultableSelect
+        path="settings.logLevel"
+        label="resources.instances.fields.logLevel"
+        helpText="hearth.instances.wizard.log_level_help"
+        help={help}
+        choices={logLevelChoices}
         value={draft.logLevel}
-        onChange={(event) => onChange({ logLevel: event.target.value as LogLevel | '' })}
-        {...help('settings.logLevel', 'hearth.instances.wizard.log_level_help')}
-        slotProps={SHOW_EMPTY_CHOICE}
-      >
-        <MenuItem value="">{translate('hearth.instances.wizard.server_default')}</MenuItem>
-        {logLevelChoices.map((choice) => (
-          <MenuItem key={choice.id} value={choice.id}>
-            {translate(choice.name)}
-          </MenuItem>
-        ))}
-      </TextField>
-      <TextField
-        label={translate('resources.instances.fields.messageRetentionDays')}
-        value={draft.messageRetentionDays}
-        onChange={(event) => onChange({ messageRetentionDays: event.target.value })}
-        type="number"
-        {...help('settings.messageRetentionDays', 'hearth.instances.wizard.retention_help')}
-        slotProps={{ htmlInput: { min: 1, max: 3650, step: 1 } }}
+        onChange={(logLevel) => onChange({ logLevel })}
       />
-      <TextField
-        select
-        label={translate('resources.instances.fields.tlsMode')}
-        value={draft.tlsMode}
-        onChange={(event) => onChange({ tlsMode: event.target.value as TlsMode | '' })}
-        {...help('settings.tls.mode', 'hearth.instances.wizard.tls_help')}
-        slotProps={SHOW_EMPTY_CHOICE}
-      >
-        <MenuItem value="">{translate('hearth.instances.wizard.server_default')}</MenuItem>
-        {tlsModeChoices.map((choice) => (
-          <MenuItem key={choice.id} value={choice.id}>
-            {translate(choice.name)}
-          </MenuItem>
-        ))}
-      </TextField>
-      <TextField
-        label={translate('resources.instances.fields.healthIntervalSec')}
-        value={draft.healthIntervalSec}
-        onChange={(event) => onChange({ healthIntervalSec: event.target.value })}
-        type="number"
-        required
-        {...help('healthIntervalSec', 'hearth.instances.wizard.interval_help')}
-        slotProps={{ htmlInput: { min: 5, max: 3600, step: 1 } }}
-      />
+      {offered('publicBaseUrl') && (
+        <TextInput
+          path="settings.publicBaseUrl"
+          label="resources.instances.fields.publicBaseUrl"
+          helpText="hearth.instances.wizard.public_base_url_help"
+          help={help}
+          value={draft.publicBaseUrl}
+          onChange={(publicBaseUrl) => onChange({ publicBaseUrl })}
+          type="url"
+          placeholder="https://matrix.family.example"
+          monospace
+        />
+      )}
+      {offered('messageRetentionDays') && (
+        <TextField
+          label={translate('resources.instances.fields.messageRetentionDays')}
+          value={draft.messageRetentionDays}
+          onChange={(event) => onChange({ messageRetentionDays: event.target.value })}
+          type="number"
+          {...help('settings.messageRetentionDays', 'hearth.instances.wizard.retention_help')}
+          slotProps={{ htmlInput: { min: 1, max: 3650, step: 1 } }}
+        />
+      )}
+      {offered('tlsMode') && (
+        <DefaultableSelect
+          path="settings.tls.mode"
+          label="resources.instances.fields.tlsMode"
+          helpText="hearth.instances.wizard.tls_help"
+          help={help}
+          choices={tlsModeChoices}
+          value={draft.tlsMode}
+          onChange={(tlsMode) => onChange({ tlsMode })}
+        />
+      )}
+      <HealthIntervalInput value={draft.healthIntervalSec} onChange={(healthIntervalSec) => onChange({ healthIntervalSec })} help={help} />
     </Stack>
+  );
+}
+
+/** Shows "the server's default" as the choice made, rather than an empty field. */
+const SHOW_EMPTY_CHOICE = { select: { displayEmpty: true }, inputLabel: { shrink: true } } as const;
+
+/** A choice among `choices`, or none: the server's default. */
+function DefaultableSelect<T extends string>({ path, label, helpText, help, choices, value, onChange }: {
+  path: string;
+  label: string;
+  helpText: string;
+  help: ReturnType<typeof useHelp>;
+  choices: { id: T; name: string }[];
+  value: T | '';
+  onChange: (value: T | '') => void;
+}) {
+  const translate = useTranslate();
+  return (
+    <TextField
+      select
+      label={translate(label)}
+      value={value}
+      onChange={(event) => onChange(event.target.value as T | '')}
+      {...help(path, helpText)}
+      slotProps={SHOW_EMPTY_CHOICE}
+    >
+      <MenuItem value="">{translate('hearth.instances.wizard.server_default')}</MenuItem>
+      {choices.map((choice) => (
+        <MenuItem key={choice.id} value={choice.id}>
+          {translate(choice.name)}
+        </MenuItem>
+      ))}
+    </TextField>
   );
 }

@@ -1,4 +1,4 @@
-import { BindAddress, Domain, InstanceName, type InstanceKind } from '@hearth/contracts';
+import { BindAddress, Domain, InstanceName, InstanceSettings, type InstanceKind } from '@hearth/contracts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type TlsMode = 'off' | 'self-signed';
@@ -13,7 +13,28 @@ export interface InstanceDraft {
   logLevel: LogLevel | '';
   messageRetentionDays: string;
   tlsMode: TlsMode | '';
+  /** Synapse behind a reverse proxy: the URL its clients use; empty: its own address. */
+  publicBaseUrl: string;
   healthIntervalSec: string;
+}
+
+/** The settings the wizard offers for each server program (the others do not apply to it). */
+export type DraftSetting = 'logLevel' | 'messageRetentionDays' | 'tlsMode' | 'publicBaseUrl';
+
+const KIND_SETTINGS: Record<InstanceKind, readonly DraftSetting[]> = {
+  prosody: ['logLevel', 'messageRetentionDays', 'tlsMode'],
+  ejabberd: ['logLevel', 'messageRetentionDays', 'tlsMode'],
+  // Synapse speaks plain HTTP behind a TLS reverse proxy, and keeps history until a retention policy comes.
+  synapse: ['logLevel', 'publicBaseUrl'],
+};
+
+export function offersSetting(kind: InstanceKind | '', setting: DraftSetting): boolean {
+  return kind !== '' && KIND_SETTINGS[kind].includes(setting);
+}
+
+/** A setting as entered, trimmed; empty when unset or when the chosen program does not offer it. */
+function offeredValue(draft: InstanceDraft, setting: DraftSetting): string {
+  return offersSetting(draft.kind, setting) ? draft[setting].trim() : '';
 }
 
 export const EMPTY_DRAFT: InstanceDraft = {
@@ -24,6 +45,7 @@ export const EMPTY_DRAFT: InstanceDraft = {
   logLevel: '',
   messageRetentionDays: '',
   tlsMode: '',
+  publicBaseUrl: '',
   healthIntervalSec: '30',
 };
 
@@ -54,7 +76,7 @@ export const tlsModeChoices: { id: TlsMode; name: string }[] = [
   { id: 'self-signed', name: 'hearth.instances.tls.self-signed' },
 ];
 
-function wholeNumberIn(text: string, min: number, max: number): boolean {
+export function wholeNumberIn(text: string, min: number, max: number): boolean {
   if (!/^\d+$/.test(text.trim())) return false;
   const value = Number(text);
   return value >= min && value <= max;
@@ -70,8 +92,13 @@ export function validateStep(step: number, draft: InstanceDraft): FieldErrors {
   }
   if (step === 2) {
     if (!BindAddress.safeParse(draft.bindAddress.trim()).success) errors.bindAddress = 'hearth.instances.wizard.bind_invalid';
-    if (draft.messageRetentionDays.trim() && !wholeNumberIn(draft.messageRetentionDays, 1, 3650)) {
+    const retention = offeredValue(draft, 'messageRetentionDays');
+    if (retention && !wholeNumberIn(retention, 1, 3650)) {
       errors['settings.messageRetentionDays'] = 'hearth.instances.wizard.retention_invalid';
+    }
+    const publicBaseUrl = offeredValue(draft, 'publicBaseUrl');
+    if (publicBaseUrl && !InstanceSettings.shape.publicBaseUrl.safeParse(publicBaseUrl).success) {
+      errors['settings.publicBaseUrl'] = 'hearth.instances.url_invalid';
     }
     if (!wholeNumberIn(draft.healthIntervalSec, 5, 3600)) errors.healthIntervalSec = 'hearth.instances.wizard.interval_invalid';
   }
@@ -84,12 +111,19 @@ export function suggestName(domain: string): string {
   return label.replace(/[^a-z0-9-]/g, '').replace(/^-+/, '').slice(0, 40).replace(/-+$/, '');
 }
 
-/** The POST /api/instances body; unset settings are left out so the driver's defaults apply. */
+/**
+ * The POST /api/instances body; unset settings, and those the program does not offer (left from
+ * another choice of program), are left out so the driver's defaults apply.
+ */
 export function createRequest(draft: InstanceDraft) {
   const settings: Record<string, unknown> = {};
-  if (draft.logLevel) settings.logLevel = draft.logLevel;
-  if (draft.messageRetentionDays.trim()) settings.messageRetentionDays = Number(draft.messageRetentionDays);
-  if (draft.tlsMode) settings.tls = { mode: draft.tlsMode };
+  const retention = offeredValue(draft, 'messageRetentionDays');
+  const tlsMode = offeredValue(draft, 'tlsMode');
+  const publicBaseUrl = offeredValue(draft, 'publicBaseUrl');
+  if (offeredValue(draft, 'logLevel')) settings.logLevel = draft.logLevel;
+  if (retention) settings.messageRetentionDays = Number(retention);
+  if (tlsMode) settings.tls = { mode: tlsMode };
+  if (publicBaseUrl) settings.publicBaseUrl = publicBaseUrl;
   return {
     name: draft.name.trim(),
     kind: draft.kind,

@@ -43,7 +43,6 @@ export function DeleteOperatorButton() {
         title="hearth.operators.delete.title"
         content="hearth.operators.delete.content"
         confirmLabel="hearth.operators.delete.confirm_label"
-        reasonLabel="hearth.operators.delete.reason"
         submitLabel="hearth.operators.delete.submit"
         messageArgs={{ email: operator.email }}
         expected={operator.email}

@@ -3,7 +3,7 @@ import type { Role } from '@hearth/contracts';
 import { Create, DateTimeInput, type RaRecord, SelectInput, SimpleForm, TextInput, maxLength, required, usePermissions, useRedirect } from 'react-admin';
 import { localDateTimeToIso } from '../common/dates';
 import { grantableRoleChoices } from '../common/roles';
-import { NewTokenDialog } from './NewTokenDialog';
+import { ShownOnceDialog } from '../common/ShownOnceDialog';
 
 export default function TokenCreate() {
   const { permissions: myRole } = usePermissions<Role>();
@@ -23,7 +23,16 @@ export default function TokenCreate() {
           <DateTimeInput source="expiresAt" parse={localDateTimeToIso} helperText="hearth.tokens.expires_help" />
         </SimpleForm>
       </Create>
-      {token && <NewTokenDialog token={token} onClose={() => redirect('list', 'tokens')} />}
+      {token && (
+        <ShownOnceDialog
+          title="hearth.tokens.created_title"
+          warning="hearth.tokens.created_warning"
+          label="hearth.tokens.token"
+          doneLabel="hearth.tokens.created_done"
+          value={token}
+          onClose={() => redirect('list', 'tokens')}
+        />
+      )}
     </>
   );
 }
