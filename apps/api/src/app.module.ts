@@ -7,6 +7,7 @@ import { AuthModule } from './auth/auth.module';
 import { CryptoModule } from './crypto/crypto.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { FederationModule } from './federation/federation.module';
 import { InstancesModule } from './instances/instances.module';
 import { AccountsModule } from './accounts/accounts.module';
 import { ModerationModule } from './moderation/moderation.module';
@@ -25,7 +26,7 @@ const WORKER_PROVIDERS = [WorkerService, HealthScheduleReconciler];
 
 /** Everything but the HTTP-only parts: shared by the API, the worker and the CLI. */
 function coreModules(config: HearthConfig) {
-  return [ConfigModule.forRoot(config), DatabaseModule, RedisModule, CryptoModule, AuditModule, AuthModule, JobsModule, OperatorsModule, TokensModule, MaintenanceModule, MonitoringModule, InstancesModule, AccountsModule, ModerationModule, AlertsModule];
+  return [ConfigModule.forRoot(config), DatabaseModule, RedisModule, CryptoModule, AuditModule, AuthModule, JobsModule, OperatorsModule, TokensModule, MaintenanceModule, MonitoringModule, InstancesModule, AccountsModule, ModerationModule, FederationModule, AlertsModule];
 }
 
 @Module({})

@@ -33,11 +33,6 @@ export const InstanceSettings = z
     tls: z.object({ mode: z.enum(['off', 'self-signed']) }).optional(),
     /** Synapse: the https URL clients reach it through (a reverse proxy); default http://<bind address>:<client port>/. */
     publicBaseUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
-    /**
-     * Synapse: PostgreSQL instead of SQLite (the default, right for a family server). Hearth creates a
-     * database and a role of the instance's own on this server, connecting as adminUser, and drops
-     * them when the instance is destroyed.
-     */
     /** Which other servers it talks to: open, only the listed domains, all but the listed, or none (the default). */
     federation: z
       .object({
@@ -46,6 +41,11 @@ export const InstanceSettings = z
       })
       .strict()
       .optional(),
+    /**
+     * Synapse: PostgreSQL instead of SQLite (the default, right for a family server). Hearth creates a
+     * database and a role of the instance's own on this server, connecting as adminUser, and drops
+     * them when the instance is destroyed.
+     */
     database: z
       .object({
         engine: z.literal('postgresql'),

@@ -50,3 +50,12 @@ export function federationPolicy(spec: InstanceSpec, modes: readonly FederationM
   }
   return policy;
 }
+
+/** The port remote servers connect to (spec.ports[name]), which no other port of the instance shares; throws spec/invalid. */
+export function federationPort(spec: InstanceSpec, name: string): number {
+  const port = spec.ports[name];
+  if (!Number.isInteger(port) || port < 1 || port > 65535 || Object.entries(spec.ports).some(([other, value]) => other !== name && value === port)) {
+    throw new DriverError('spec/invalid', `Federation needs an ${name} port of the instance's own; it has ${port === undefined ? 'none' : port}`);
+  }
+  return port;
+}

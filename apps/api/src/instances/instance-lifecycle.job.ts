@@ -3,9 +3,10 @@ import { mkdir } from 'node:fs/promises';
 import { CONFIG } from '../config/config.module';
 import type { HearthConfig } from '../config/config';
 import { PrismaService } from '../database/prisma.service';
-import type { Driver, InstanceContext } from '../drivers/driver';
+import type { Driver, InstanceContext, InstanceSettings } from '../drivers/driver';
+import { FEDERATION_CLOSED, describePolicy, samePolicy } from '../drivers/federation-policy';
 import { waitHealthy } from '../drivers/wait-healthy';
-import type { Instance as InstanceRow } from '../generated/prisma/client';
+import type { Instance as InstanceRow, Prisma } from '../generated/prisma/client';
 import { JobCancelledError, type JobContext, errorMessage } from '../jobs/job-context';
 import { JobHandler } from '../jobs/job-handler.decorator';
 import type { JobPayloads } from '../jobs/job-types';
@@ -20,12 +21,29 @@ import { HomeserverHost } from './homeserver-host.service';
  * stored secret).
  */
 const BRING_UP = ['install', 'write-config', 'prepare', 'start', 'wait-healthy', 'bootstrap', 'schedule-health'];
+/** A settings change: the config is written while the old server still runs, so it is down only between stop and healthy. */
+const RECONFIGURE = ['apply-settings', 'write-config', 'prepare', 'stop', 'start', 'wait-healthy', 'verify'];
 // ejabberd needs ~3 s the first time (Mnesia creates its tables); a loaded host much more.
 const HEALTHY_TIMEOUT_MS = 60_000;
 const MAX_REASON_LENGTH = 1_000;
 
 type Payload = JobPayloads['instance.start'];
 type Step = <T>(name: string, work: () => Promise<T>) => Promise<T | undefined>;
+
+/**
+ * Settings a server can be asked about once it runs on them, each with the check that what it
+ * does is what was asked. Any other setting is trusted to its config file.
+ */
+const READ_BACKS: { [K in keyof InstanceSettings]?: (driver: Driver, context: InstanceContext, wanted: InstanceSettings) => Promise<void> } = {
+  federation: async (driver, context, wanted) => {
+    if (!driver.effectiveFederation) return;
+    const policy = wanted.federation ?? FEDERATION_CLOSED;
+    const read = await driver.effectiveFederation(context);
+    if (!read.policy || !samePolicy(read.policy, policy)) {
+      throw new Error(`The server's federation is ${describePolicy(read.policy)}, not ${describePolicy(policy)}: ${read.detail}`);
+    }
+  },
+};
 
 /**
  * The jobs that provision, start, stop, restart and destroy an instance. A failure never leaves
@@ -98,6 +116,50 @@ export class InstanceLifecycleJobs {
     await context.step('delete-record', () => this.prisma.instance.deleteMany({ where: { id: instanceId } }));
   }
 
+  /**
+   * Applies new settings to a running server and proves they took. Whatever fails, including a
+   * cancellation, the previous settings and their config come back and the server is restarted
+   * on them, so it ends healthy on its old config; the job then fails with the reason, which the
+   * instance's events keep too.
+   */
+  @JobHandler('instance.reconfigure', RECONFIGURE)
+  async reconfigure({ instanceId, settings, previous }: JobPayloads['instance.reconfigure'], context: JobContext): Promise<void> {
+    const current = (await this.load(instanceId)).settings;
+    // Another change came first (or this run is a late retry): going back to `previous` would undo it.
+    if (!sameJson(current, previous) && !sameJson(current, settings)) {
+      throw new Error('The settings changed since this change was asked for; nothing was done: ask for it again');
+    }
+    const changed = Object.keys({ ...previous, ...settings }).filter((key) => !sameJson(previous[key as keyof InstanceSettings], settings[key as keyof InstanceSettings]));
+    let currentStep = '';
+    const step: Step = (name, run) => {
+      currentStep = name;
+      return context.step(name, run);
+    };
+    try {
+      await step('apply-settings', () => this.prisma.instance.update({ where: { id: instanceId }, data: { settings: settings as Prisma.InputJsonObject } }));
+      const row = await this.load(instanceId);
+      const { driver, context: instance } = this.host.context(row);
+      await this.restartOn(row, step);
+      // Every setting the server can be asked about, changed or not: applying the same settings again is how drift is repaired.
+      await step('verify', async () => {
+        for (const check of Object.values(READ_BACKS)) await check(driver, instance, settings);
+      });
+    } catch (error) {
+      // Nothing reached the server yet: only the record of the settings may need putting back.
+      if (currentStep === 'apply-settings') {
+        await this.prisma.instance.update({ where: { id: instanceId }, data: { settings: previous as Prisma.InputJsonObject } }).catch(() => undefined);
+        throw error;
+      }
+      const cancelled = error instanceof JobCancelledError;
+      const reason = cancelled ? `Cancelled by an operator before ${currentStep}` : `${currentStep} failed: ${errorMessage(error)}`;
+      await this.rollBack(instanceId, previous, reason);
+      if (cancelled) throw error;
+      throw new Error(`${reason}. The previous settings are back, and the server runs on them again`);
+    }
+    await this.events.transition(instanceId, 'running', `New settings applied and checked (${changed.join(', ') || 'none changed'})`);
+    await this.healthSchedule.checkNow(instanceId);
+  }
+
   @JobHandler('instance.rotate-admin-token', ['rotate'])
   async rotateAdminToken({ instanceId }: Payload, context: JobContext): Promise<void> {
     await context.step('rotate', async () => {
@@ -138,6 +200,51 @@ export class InstanceLifecycleJobs {
       await this.healthSchedule.schedule(row.id, healthIntervalSec);
       await this.healthSchedule.checkNow(row.id);
     });
+  }
+
+  /** The reconfigure job's way through a restart: each piece a step of its own. */
+  private async restartOn(row: InstanceRow, step: Step): Promise<void> {
+    const { driver, context } = this.host.context(row);
+    const { spec, runtime, secrets } = context;
+    const rendered = await step('write-config', async () => {
+      const result = await driver.render(spec, secrets);
+      await runtime.writeFiles(spec, result.files);
+      return result;
+    });
+    await step('prepare', () => driver.prepare(context));
+    await step('stop', () => this.stopServer(row));
+    await step('start', async () => {
+      const { process } = rendered ?? (await driver.render(spec, secrets));
+      await runtime.start({ ...spec, process });
+    });
+    await step('wait-healthy', () => this.waitHealthy(row.id, driver, context));
+  }
+
+  /**
+   * Back to the settings before a failed change: their config, a restart, the health gate. If
+   * even that fails the server is stopped and the instance marked failed, with both reasons.
+   */
+  private async rollBack(instanceId: string, previous: InstanceSettings, reason: string): Promise<void> {
+    const row = await this.prisma.instance.update({ where: { id: instanceId }, data: { settings: previous as Prisma.InputJsonObject } });
+    try {
+      const { driver, context } = this.host.context(row);
+      const { spec, runtime, secrets } = context;
+      const { files, process } = await driver.render(spec, secrets);
+      await runtime.writeFiles(spec, files);
+      await driver.prepare(context);
+      await this.stopServer(row);
+      await runtime.start({ ...spec, process });
+      await this.waitHealthy(row.id, driver, context);
+    } catch (error) {
+      await this.stopServer(row).catch(() => undefined);
+      const both = `${reason}; going back to the previous settings failed too: ${errorMessage(error)}`;
+      await this.events.transition(instanceId, 'failed', truncate(both));
+      throw new Error(both);
+    }
+    const undone = truncate(`Settings change undone: ${reason}`);
+    await this.events.transition(instanceId, 'running', undone);
+    await this.events.record(instanceId, 'action', undone);
+    await this.healthSchedule.checkNow(instanceId);
   }
 
   /** Waits for the server and records what actually runs: its version and start time. */
@@ -192,6 +299,17 @@ export class InstanceLifecycleJobs {
     if (!row) throw new Error(`Instance ${id} no longer exists`);
     return row;
   }
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+
+/** Objects with their keys sorted, so that equal settings compare equal whatever their key order (PostgreSQL's jsonb reorders keys). */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([key, item]) => [key, canonical(item)]));
+  return value;
 }
 
 function truncate(text: string): string {

@@ -14,18 +14,17 @@ import { Prisma, type Instance as InstanceRow } from '../generated/prisma/client
 import { JobQueue } from '../jobs/job-queue';
 import { JobRecords } from '../jobs/job-records';
 import { JobsService } from '../jobs/jobs.service';
+import { type JobPayloads, LIFECYCLE_JOBS } from '../jobs/job-types';
 import { HealthScheduleService } from '../monitoring/health-schedule.service';
 import { HealthSummaryService } from '../monitoring/health-summary.service';
 import { InstanceEventsService } from '../monitoring/instance-events.service';
-import { allocatePorts, canBind } from '../runtimes/ports';
+import { type PortRequest, allocatePorts, canBind } from '../runtimes/ports';
 import { MAX_INSTANCE_UID } from '../runtimes/process/run-as';
 import { RuntimeError } from '../runtimes/runtime';
 import { asApiCall } from './driver-errors';
 import { HomeserverHost } from './homeserver-host.service';
 import { toInstance } from './instance-view';
 
-/** The jobs that start, stop or remove an instance's server: at most one of them at a time. */
-export const LIFECYCLE_JOBS = ['instance.provision', 'instance.start', 'instance.stop', 'instance.restart', 'instance.destroy'] as const;
 type LifecycleJob = (typeof LIFECYCLE_JOBS)[number];
 const ACTION_NAMES = { 'instance.start': 'Start', 'instance.stop': 'Stop', 'instance.restart': 'Restart' } as const;
 
@@ -219,13 +218,18 @@ export class InstancesService {
     return this.operate(id, 'instance.restart', requester);
   }
 
+  /** A settings change (the job checks and, on failure, undoes it), exclusive with the other lifecycle jobs. */
+  async reconfigure(payload: JobPayloads['instance.reconfigure'], requester: Requester): Promise<InstanceAccepted> {
+    return { id: payload.instanceId, jobId: await this.enqueueLifecycle(payload.instanceId, 'instance.reconfigure', requester.operatorId, 'running', payload) };
+  }
+
   async destroy(id: string, confirm: string, requester: Requester): Promise<InstanceAccepted & { name: string }> {
     const row = await this.find(id);
     if (confirm.trim() !== row.name) {
       throw new HearthError('instance/confirmation_mismatch', 'Type the instance name exactly to confirm its destruction');
     }
     // No event: the instance's events go with it.
-    return { id, jobId: await this.enqueueLifecycle(id, 'instance.destroy', requester.operatorId, 'stopped'), name: row.name };
+    return { id, jobId: await this.enqueueLifecycle(id, 'instance.destroy', requester.operatorId, 'stopped', { instanceId: id }), name: row.name };
   }
 
   async update(id: string, input: { healthIntervalSec: number }): Promise<Instance> {
@@ -257,12 +261,12 @@ export class InstancesService {
 
   /** Start, stop or restart: what the operator wants is recorded at once, for supervision to follow. */
   private async operate(id: string, job: 'instance.start' | 'instance.stop' | 'instance.restart', requester: Requester): Promise<InstanceAccepted> {
-    const jobId = await this.enqueueLifecycle(id, job, requester.operatorId, job === 'instance.stop' ? 'stopped' : 'running');
+    const jobId = await this.enqueueLifecycle(id, job, requester.operatorId, job === 'instance.stop' ? 'stopped' : 'running', { instanceId: id });
     await this.events.record(id, 'action', `${ACTION_NAMES[job]} requested by ${requester.email}`);
     return { id, jobId };
   }
 
-  private async enqueueLifecycle(id: string, job: LifecycleJob, createdById: string, desiredState: 'running' | 'stopped'): Promise<string> {
+  private async enqueueLifecycle<N extends LifecycleJob>(id: string, job: N, createdById: string, desiredState: 'running' | 'stopped', payload: JobPayloads[N]): Promise<string> {
     // Removing an adopted server from Hearth (destroy) only forgets it; every other lifecycle action is not Hearth's to take.
     if (job !== 'instance.destroy') this.assertManaged(await this.find(id));
     return this.prisma.$transaction(
@@ -279,7 +283,7 @@ export class InstancesService {
         else if (pending) throw new HearthError('instance/busy', `Its ${pending.type} job ${pending.id} is ${pending.status}: wait for it to finish, or cancel it`);
         // An operator's start is a fresh beginning: earlier crashes no longer count towards the crash-loop limit.
         await tx.instance.update({ where: { id }, data: { desiredState, ...(desiredState === 'running' ? { recentCrashes: [] } : {}) } });
-        return this.jobs.enqueue(job, { instanceId: id }, { createdById, targetType: 'instance', targetId: id });
+        return this.jobs.enqueue(job, payload, { createdById, targetType: 'instance', targetId: id });
       },
       { timeout: 15_000 },
     );
@@ -304,10 +308,36 @@ export class InstancesService {
     if (clash) throw new HearthError('instance/domain_taken', `Another instance serves ${domain}`);
   }
 
+  /**
+   * A port for an instance that lacks it (the port remote servers use, the first time a federation
+   * policy needs one), bound where the instance binds. InstancePort's key settles a race with
+   * another instance (try again) or with another request for this one (its port is taken as ours).
+   */
+  async claimPort(id: string, name: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const row = await this.find(id);
+      if ((row.ports as Record<string, number>)[name] !== undefined) return;
+      const { [name]: port } = await this.freePorts([{ name, host: row.bindAddress }]);
+      try {
+        await this.prisma.$transaction([
+          this.prisma.instancePort.create({ data: { port, instanceId: id, name } }),
+          // Merged in place: the row's other ports are never rewritten from a stale copy.
+          this.prisma.$executeRaw`UPDATE "Instance" SET ports = ports || jsonb_build_object(${name}::text, ${port}::int) WHERE id = ${id}::uuid`,
+        ]);
+        return;
+      } catch (error) {
+        if (!(error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') || attempt === PORT_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  private allocatePorts(driver: Driver, bindAddress: string): Promise<Record<string, number>> {
+    return this.freePorts(driver.portNames.map((port) => ({ name: port.name, host: port.bind === 'instance' ? bindAddress : '127.0.0.1' })));
+  }
+
   /** The lowest free ports of the range that no instance holds, bound where the server will bind them. */
-  private async allocatePorts(driver: Driver, bindAddress: string): Promise<Record<string, number>> {
+  private async freePorts(requests: readonly PortRequest[]): Promise<Record<string, number>> {
     const taken = new Set((await this.prisma.instancePort.findMany({ select: { port: true } })).map((row) => row.port));
-    const requests = driver.portNames.map((port) => ({ name: port.name, host: port.bind === 'instance' ? bindAddress : '127.0.0.1' }));
     try {
       return await allocatePorts(requests, { taken, range: this.config.portRange });
     } catch (error) {

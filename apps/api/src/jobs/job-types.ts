@@ -1,3 +1,5 @@
+import type { InstanceSettings } from '../drivers/driver';
+
 /**
  * Every job Hearth runs, with its payload. Payloads never hold secrets: those stay
  * encrypted in PostgreSQL or, for restore identities, in the worker's memory only.
@@ -12,6 +14,12 @@ export interface JobPayloads {
   'instance.restart': { instanceId: string };
   /** Stops the server and removes its files (after the operator confirmed). */
   'instance.destroy': { instanceId: string };
+  /**
+   * A change of an instance's settings (its federation policy, later its retention): writes the
+   * config, restarts the server, waits until it is healthy and checks what the server reads back;
+   * on any failure goes back to `previous` and restarts on it. Settings hold no secrets.
+   */
+  'instance.reconfigure': { instanceId: string; settings: InstanceSettings; previous: InstanceSettings };
   /** Logs Hearth's admin account in again and the old token out (Synapse). */
   'instance.rotate-admin-token': { instanceId: string };
   /** One health probe of one instance: a sample, status transitions, crash recovery. */
@@ -33,6 +41,9 @@ export interface JobPayloads {
 
 export type JobName = keyof JobPayloads;
 
+/** The jobs that start, stop, reconfigure or remove an instance's server: at most one of them at a time, and health checks leave it to them. */
+export const LIFECYCLE_JOBS = ['instance.provision', 'instance.start', 'instance.stop', 'instance.restart', 'instance.destroy', 'instance.reconfigure'] as const satisfies readonly JobName[];
+
 // A record (not an array) so the compiler insists every job name is listed here.
 const NAMES: Record<JobName, true> = {
   'console.prune': true,
@@ -41,6 +52,7 @@ const NAMES: Record<JobName, true> = {
   'instance.stop': true,
   'instance.restart': true,
   'instance.destroy': true,
+  'instance.reconfigure': true,
   'instance.health-check': true,
   'instance.rotate-admin-token': true,
   'monitoring.prune-samples': true,

@@ -6,7 +6,7 @@ import type { Instance } from '../generated/prisma/client';
 import { HomeserverHost } from '../instances/homeserver-host.service';
 import { errorMessage } from '../jobs/job-context';
 import { JobHandler } from '../jobs/job-handler.decorator';
-import type { JobName, JobPayloads } from '../jobs/job-types';
+import { type JobPayloads, LIFECYCLE_JOBS } from '../jobs/job-types';
 import { JobsService } from '../jobs/jobs.service';
 import { DEFAULT_RESTART_POLICY, decideRestart } from '../runtimes/restart-policy';
 import { HealthScheduleService } from './health-schedule.service';
@@ -15,7 +15,6 @@ import { InstanceEventsService } from './instance-events.service';
 /** Statuses owned by a running job: the check leaves them alone. */
 const OWNED_BY_A_JOB = new Set<string>(['provisioning', 'upgrading']);
 /** While one of these is queued or running for an instance, a missing process is expected. */
-const LIFECYCLE_JOBS: JobName[] = ['instance.provision', 'instance.start', 'instance.stop', 'instance.restart', 'instance.destroy'];
 const LOG_TAIL_LINES = 10;
 const MAX_REASON_CHARS = 2_000;
 
@@ -140,7 +139,7 @@ export class HealthCheckJob {
 
   private async lifecycleJobPending(instanceId: string): Promise<boolean> {
     const pending = await this.prisma.jobRun.count({
-      where: { type: { in: LIFECYCLE_JOBS }, status: { in: ['queued', 'running'] }, payload: { path: ['instanceId'], equals: instanceId } },
+      where: { type: { in: [...LIFECYCLE_JOBS] }, status: { in: ['queued', 'running'] }, payload: { path: ['instanceId'], equals: instanceId } },
     });
     return pending > 0;
   }

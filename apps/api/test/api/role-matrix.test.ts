@@ -68,6 +68,8 @@ const EXPECTED_ACCESS: Record<string, string> = {
   'POST /api/instances/:id/restart': 'instances.manage',
   'DELETE /api/instances/:id': 'instances.manage',
   'GET /api/instances/:id/logs': 'instances.logs',
+  'GET /api/instances/:id/federation': 'instances.read',
+  'PUT /api/instances/:id/federation': 'instances.manage',
   'POST /api/instances/adopt': 'instances.manage',
   'POST /api/instances/:id/rotate-admin-token': 'instances.manage',
   'PUT /api/instances/:id/admin-token': 'instances.manage',

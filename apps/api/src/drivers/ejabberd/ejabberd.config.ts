@@ -1,6 +1,7 @@
 import { join } from 'node:path';
-import { DriverError, type InstanceSpec } from '../driver';
+import { DriverError, type FederationMode, type FederationPolicy, type InstanceSpec } from '../driver';
 import { selfSignedPaths } from '../certificates';
+import { federationPolicy, federationPort } from '../federation-policy';
 import { effectiveTls, retentionDays } from '../validation';
 import { type YamlValue, toYaml } from '../yaml';
 
@@ -31,6 +32,13 @@ export function adminJid(spec: InstanceSpec): string {
 
 const LOG_LEVELS = { debug: 'debug', info: 'info', warn: 'warning', error: 'error' } as const;
 const LOOPBACK = ['127.0.0.0/8', '::1/128'];
+
+/** Every mode: s2s_access takes an access rule, and an ACL of remote servers (`server:`) names the domains. */
+export const EJABBERD_FEDERATION_MODES: readonly FederationMode[] = ['closed', 'allowlist', 'denylist', 'open'];
+/** The port remote servers connect to; not allocated with the instance, but when a policy first opens federation. */
+export const S2S_PORT = 's2s';
+/** The names Hearth gives its federation rule and ACLs in ejabberd.yml. */
+export const FEDERATION_NAMES = { rule: 'federation', allowed: 'federation_allowed', refused: 'federation_refused' } as const;
 
 /** ejabberd.yml for ejabberd 23.01: one virtual host, listeners on the chosen addresses only. */
 export function renderEjabberdConfig(spec: InstanceSpec): string {
@@ -71,6 +79,9 @@ export function renderEjabberdConfig(spec: InstanceSpec): string {
   // With the archive off mod_mam stays loaded, archiving nothing: its remove_user hook is what erases
   // an account's archive, including one kept from before the archive was turned off.
   modules.mod_mam = days > 0 ? { assume_mam_usage: true, default: 'always' } : { default: 'never', access_preferences: 'none' };
+  const federation = federationPolicy(spec, EJABBERD_FEDERATION_MODES);
+  // Dialback: how servers without a certificate the other side trusts prove who they are.
+  if (federation.mode !== 'closed') modules.mod_s2s_dialback = {};
 
   const config: Record<string, YamlValue> = {
     hosts: [spec.domain],
@@ -85,8 +96,9 @@ export function renderEjabberdConfig(spec: InstanceSpec): string {
     auth_password_format: 'scram',
     // Without TLS only SCRAM remains, so the password itself never crosses the socket.
     disable_sasl_mechanisms: tls.mode === 'off' ? ['PLAIN', 'DIGEST-MD5', 'X-OAUTH2'] : ['DIGEST-MD5', 'X-OAUTH2'],
-    // No federation until Hearth has a federation policy: no s2s listener, and no outgoing s2s.
-    s2s_access: 'none',
+    // Checked for both directions: outgoing connections, and remote servers that authenticated.
+    s2s_access: federation.mode === 'closed' ? 'none' : federation.mode === 'open' ? 'all' : FEDERATION_NAMES.rule,
+    ...(federation.mode !== 'closed' && tls.mode !== 'off' ? { s2s_use_starttls: 'optional' } : {}),
     listen: [
       {
         port: spec.ports.client,
@@ -103,6 +115,8 @@ export function renderEjabberdConfig(spec: InstanceSpec): string {
         module: 'ejabberd_http',
         request_handlers: { '/api': 'mod_http_api' },
       },
+      // Closed: no listener for remote servers at all.
+      ...(federation.mode === 'closed' ? [] : [{ port: federationPort(spec, S2S_PORT), ip: spec.bindAddress, module: 'ejabberd_s2s_in', max_stanza_size: 524288 }]),
     ],
     shaper: { normal: { rate: 3000, burst_size: 20000 }, fast: 100000 },
     shaper_rules: { max_user_sessions: 10, max_user_offline_messages: 1000, c2s_shaper: 'normal' },
@@ -110,11 +124,13 @@ export function renderEjabberdConfig(spec: InstanceSpec): string {
       hearth_admin: { user: adminJid(spec) },
       local: { user_regexp: '' },
       loopback: { ip: LOOPBACK },
+      ...federationAcl(federation),
     },
     access_rules: {
       // Hearth's account administers over HTTP only; it can't log in as a chat user.
       c2s: { deny: 'hearth_admin', allow: 'all' },
       pubsub_createnode: { allow: 'local' },
+      ...federationRule(federation),
     },
     api_permissions: {
       // ejabberdctl needs the Erlang cookie, which only the instance's user (and root) can read.
@@ -125,6 +141,18 @@ export function renderEjabberdConfig(spec: InstanceSpec): string {
     modules,
   };
   return toYaml(config, `Rendered by Hearth for instance ${spec.id}. Hearth rewrites this file: change the instance's settings instead.`);
+}
+
+function federationAcl(federation: FederationPolicy): Record<string, YamlValue> {
+  if (federation.mode === 'allowlist') return { [FEDERATION_NAMES.allowed]: { server: federation.domains } };
+  if (federation.mode === 'denylist') return { [FEDERATION_NAMES.refused]: { server: federation.domains } };
+  return {};
+}
+
+function federationRule(federation: FederationPolicy): Record<string, YamlValue> {
+  if (federation.mode === 'allowlist') return { [FEDERATION_NAMES.rule]: { allow: FEDERATION_NAMES.allowed } };
+  if (federation.mode === 'denylist') return { [FEDERATION_NAMES.rule]: { deny: FEDERATION_NAMES.refused, allow: 'all' } };
+  return {};
 }
 
 /** Sourced by ejabberdctl: the node's name and its distribution port, so that no epmd is needed. */

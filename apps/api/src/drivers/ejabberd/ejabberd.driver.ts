@@ -11,6 +11,8 @@ import {
   type Detection,
   type Driver,
   DriverError,
+  type FederationMode,
+  type FederationReadBack,
   type InstanceContext,
   type InstanceSecrets,
   type InstanceSpec,
@@ -24,8 +26,19 @@ import { findExecutable, readTextIfExists } from '../host-programs';
 import { requireSecret } from '../secrets';
 import { checkPassword, checkUsername, probeHost, retentionDays, validateSpec } from '../validation';
 import { probeClientPort } from '../xmpp-probe';
+import { effectiveEjabberdFederation } from './ejabberd-federation';
 import { EjabberdApiError, EjabberdHttpApi } from './ejabberd-http-api';
-import { EJABBERD_PATHS, HEARTH_ADMIN_USER, adminJid, nodeName, patchEjabberdctl, renderCtlConfig, renderEjabberdConfig } from './ejabberd.config';
+import {
+  EJABBERD_FEDERATION_MODES,
+  EJABBERD_PATHS,
+  HEARTH_ADMIN_USER,
+  S2S_PORT,
+  adminJid,
+  nodeName,
+  patchEjabberdctl,
+  renderCtlConfig,
+  renderEjabberdConfig,
+} from './ejabberd.config';
 
 const INSTALL_HINT = 'apt-get install ejabberd';
 const ALREADY_REGISTERED = 10090;
@@ -69,12 +82,15 @@ export class EjabberdDriver implements Driver {
     'sessions.revoke',
     'users.deactivate',
     'retention.messages',
+    'federation.policy',
   ]);
   readonly portNames: readonly PortRequirement[] = [
     { name: 'client', bind: 'instance', description: 'XMPP client connections (c2s)' },
     { name: 'http', bind: 'loopback', description: 'mod_http_api, for Hearth only' },
     { name: 'dist', bind: 'loopback', description: 'Erlang distribution, for ejabberdctl (no epmd)' },
   ];
+  readonly federationModes: readonly FederationMode[] = EJABBERD_FEDERATION_MODES;
+  readonly federationPort = S2S_PORT;
   readonly secretNames: readonly string[] = ['adminPassword', 'erlangCookie'];
   // ejabberd.log repeats the console output (foreground); error.log keeps the warnings and errors apart.
   readonly logFiles: readonly string[] = [join(EJABBERD_PATHS.logs, 'error.log')];
@@ -253,6 +269,10 @@ export class EjabberdDriver implements Driver {
     const days = retentionDays(context.spec);
     if (days === 0) return;
     await this.api(context).call('delete_old_mam_messages', { type: 'all', days }).catch(rethrowAdmin);
+  }
+
+  effectiveFederation(context: InstanceContext): Promise<FederationReadBack> {
+    return effectiveEjabberdFederation(context, this.api(context));
   }
 
   /** Runs this instance's ejabberdctl (e.g. `backup FILE`) as the instance's user. */

@@ -4,48 +4,37 @@ import { luaString, runAdminCommands } from './prosody-admin-socket';
 import { PROSODY_PATHS } from './prosody.config';
 
 /**
- * Asks the running Prosody, through its admin shell, what it does: whether mod_s2s is loaded for
- * the host, where the s2s service listens (portmanager), and whether mod_host_guard is loaded
- * with which options (configmanager: the config the server loaded, not the file on disk).
+ * Asks the running Prosody, through its admin shell: is mod_s2s loaded for the host (without it
+ * no stanza leaves for another server: Prosody answers not-allowed), and where does its s2s
+ * service listen (portmanager's active services, so a port it failed to bind does not count).
  */
 const READ_BACK = (host: string) =>
   `>local host = ${luaString(host)} ` +
-  'local mm, pm, cm = require "core.modulemanager", require "core.portmanager", require "core.configmanager" ' +
+  'local mm, pm = require "core.modulemanager", require "core.portmanager" ' +
   'print("s2s " .. tostring((mm.is_loaded(host, "s2s") or mm.is_loaded("*", "s2s")) and true or false)) ' +
-  'print("host_guard " .. tostring(mm.is_loaded("*", "host_guard") and true or false)) ' +
-  'for interface, ports in pairs(pm.get_active_services().data.s2s or {}) do for port in pairs(ports) do print("listen " .. interface .. " " .. port) end end ' +
-  'for _, name in ipairs({ "blockall", "blockall_exceptions", "selective", "blacklist" }) do ' +
-  'local value = cm.get("*", "host_guard_" .. name) ' +
-  'if type(value) == "table" then for key, item in pairs(value) do print(name .. " " .. tostring(type(key) == "number" and item or key)) end end end';
+  'print("dialback " .. tostring(mm.is_loaded(host, "dialback") and true or false)) ' +
+  'for interface, ports in pairs(pm.get_active_services().data.s2s or {}) do for port in pairs(ports) do print("listen " .. interface .. ":" .. port) end end';
 
 export async function effectiveProsodyFederation({ spec }: InstanceContext): Promise<FederationReadBack> {
   const [read] = await runAdminCommands(join(spec.dir, PROSODY_PATHS.adminSocket), [READ_BACK(spec.domain)]);
   if (!read.ok) throw new DriverError('driver/admin_failed', `Prosody's admin shell could not read the federation settings: ${read.message}`);
-  const facts = { s2s: false, hostGuard: false, listen: [] as string[], lists: new Map<string, string[]>() };
+  let s2s = false;
+  let dialback = false;
+  const listening: string[] = [];
   for (const line of read.output) {
-    const [key, ...rest] = line.split(' ');
-    if (key === 's2s') facts.s2s = rest[0] === 'true';
-    else if (key === 'host_guard') facts.hostGuard = rest[0] === 'true';
-    else if (key === 'listen') facts.listen.push(`${rest[0]}:${rest[1]}`);
-    else facts.lists.set(key, [...(facts.lists.get(key) ?? []), rest.join(' ')]);
+    const [key, value] = line.split(' ');
+    if (key === 's2s') s2s = value === 'true';
+    else if (key === 'dialback') dialback = value === 'true';
+    else if (key === 'listen') listening.push(value);
   }
-  const list = (name: string) => facts.lists.get(name) ?? [];
-  const allowOnly = facts.hostGuard && list('blockall').includes(spec.domain);
-  const refuse = facts.hostGuard && list('selective').includes(spec.domain);
   const detail = [
-    `mod_s2s ${facts.s2s ? 'loaded' : 'not loaded'}`,
-    `s2s listening on ${facts.listen.length > 0 ? facts.listen.sort().join(', ') : 'no port'}`,
-    facts.hostGuard ? `mod_host_guard loaded${allowOnly ? `, allowing only ${list('blockall_exceptions').join(', ') || 'nobody'}` : ''}${refuse ? `, refusing ${list('blacklist').join(', ') || 'nobody'}` : ''}` : 'mod_host_guard not loaded',
+    `mod_s2s ${s2s ? 'loaded' : 'not loaded'}`,
+    `mod_dialback ${dialback ? 'loaded' : 'not loaded'}`,
+    `s2s listening on ${listening.length > 0 ? listening.sort().join(', ') : 'no port'}`,
   ].join('; ');
   const answer = (policy: FederationPolicy | null, why?: string): FederationReadBack => ({ policy, detail: why ? `${why} (${detail})` : detail });
 
-  if (!facts.s2s) return facts.listen.length === 0 ? answer({ mode: 'closed', domains: [] }) : answer(null, 'Something listens for s2s without mod_s2s');
-  if (facts.listen.length === 0) return answer(null, 'Outgoing only: mod_s2s is loaded but no port takes remote servers');
-  if (allowOnly) {
-    // host_guard refuses what is blacklisted even when it is an exception.
-    const refused = refuse ? new Set(list('blacklist')) : new Set<string>();
-    return answer({ mode: 'allowlist', domains: list('blockall_exceptions').filter((domain) => !refused.has(domain)) });
-  }
-  if (refuse) return answer({ mode: 'denylist', domains: list('blacklist') });
+  if (!s2s) return listening.length === 0 ? answer({ mode: 'closed', domains: [] }) : answer(null, 'Something listens for s2s without mod_s2s');
+  if (listening.length === 0) return answer(null, 'Outgoing only: mod_s2s is loaded but no port takes remote servers');
   return answer({ mode: 'open', domains: [] });
 }

@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { DriverError, type FederationMode, type FederationPolicy, type InstanceSpec } from '../driver';
-import { federationPolicy } from '../federation-policy';
+import type { FederationMode, FederationPolicy, InstanceSpec } from '../driver';
+import { federationPolicy, federationPort } from '../federation-policy';
 import { effectiveTls, retentionDays } from '../validation';
 import { luaString } from './prosody-admin-socket';
 
@@ -44,18 +43,12 @@ const LOG_LEVELS = { debug: 'debug', info: 'info', warn: 'warn', error: 'error' 
 /** The port remote servers connect to; not allocated with the instance, but when a policy first opens federation. */
 export const S2S_PORT = 's2s';
 
-// Where Debian's prosody and prosody-modules put modules (CFG_PLUGINDIR), and a local install.
-const PLUGIN_DIRS = ['/usr/lib/prosody/modules', '/usr/local/lib/prosody/modules'];
-
 /**
- * Prosody 0.12 has no list of allowed or refused servers of its own. mod_host_guard (Debian's
- * prosody-modules) has both: it refuses incoming s2s once the remote server has authenticated,
- * and outgoing stanzas before a connection is made. Without it, only closed and open.
+ * Prosody 0.12 (and 13) has no list of allowed or refused servers of its own, and bookworm's
+ * prosody-modules has no mod_s2s_whitelist or mod_s2s_blacklist; its mod_host_guard would do
+ * both but fails at server start on 0.12 (it uses the global `configmanager`, gone since 0.12).
  */
-export function prosodyFederationModes(): FederationMode[] {
-  const hostGuard = PLUGIN_DIRS.some((dir) => existsSync(join(dir, 'mod_host_guard', 'mod_host_guard.lua')) || existsSync(join(dir, 'mod_host_guard.lua')));
-  return hostGuard ? ['closed', 'allowlist', 'denylist', 'open'] : ['closed', 'open'];
-}
+export const PROSODY_FEDERATION_MODES: readonly FederationMode[] = ['closed', 'open'];
 
 /**
  * The whole configuration of one Prosody 0.12 instance. Nothing is inherited from
@@ -71,10 +64,9 @@ export function renderProsodyConfig(spec: InstanceSpec): string {
   if (days > 0) modules.push('mam');
   const level = LOG_LEVELS[spec.settings.logLevel ?? 'info'];
   const share = spec.settings.fileShare;
-  const federation = federationPolicy(spec, prosodyFederationModes());
-  const localHosts = [spec.domain, ...(share ? [`upload.${spec.domain}`] : [])];
+  const federation = federationPolicy(spec, PROSODY_FEDERATION_MODES);
+  // Dialback: how servers without a certificate the other side trusts prove who they are.
   if (federation.mode !== 'closed') modules.push('dialback');
-  if (federation.mode === 'allowlist' || federation.mode === 'denylist') modules.push('host_guard');
 
   const lines = [
     `-- Rendered by Hearth for instance ${spec.id}. Hearth rewrites this file: change the instance's settings instead.`,
@@ -101,8 +93,7 @@ export function renderProsodyConfig(spec: InstanceSpec): string {
     '',
     `modules_enabled = { ${modules.map(luaString).join(', ')} }`,
     // Closed: mod_s2s (and the certificate check only s2s uses) is not even loaded.
-    `modules_disabled = { ${federation.mode === 'closed' ? '"s2s", "s2s_auth_certs"' : ''} }`,
-    ...hostGuard(federation, localHosts),
+    federation.mode === 'closed' ? 'modules_disabled = { "s2s", "s2s_auth_certs" }' : 'modules_disabled = {}',
     'allow_registration = false',
     'hide_os_type = true',
     '',
@@ -141,21 +132,6 @@ export function renderProsodyConfig(spec: InstanceSpec): string {
 
 function s2sNetwork(spec: InstanceSpec, federation: FederationPolicy): string[] {
   if (federation.mode === 'closed') return ['-- Federation closed: no s2s listener, no outgoing s2s.', 's2s_ports = {}', 's2s_direct_tls_ports = {}'];
-  const port = spec.ports[S2S_PORT];
-  if (!Number.isInteger(port) || port < 1 || port > 65535 || Object.entries(spec.ports).some(([name, other]) => name !== S2S_PORT && other === port)) {
-    throw new DriverError('spec/invalid', `Federation needs an s2s port of the instance's own; it has ${port === undefined ? 'none' : port}`);
-  }
+  const port = federationPort(spec, S2S_PORT);
   return [`-- Federation ${federation.mode}: remote servers connect here.`, `s2s_ports = { ${port} }`, `s2s_interfaces = { ${luaString(spec.bindAddress)} }`, 's2s_direct_tls_ports = {}'];
-}
-
-/** mod_host_guard's options: protect every local host, except from the allowed servers, or from the refused ones only. */
-function hostGuard(federation: FederationPolicy, localHosts: readonly string[]): string[] {
-  const list = (items: readonly string[]) => `{ ${items.map(luaString).join(', ')} }`;
-  if (federation.mode === 'allowlist') {
-    return [`host_guard_blockall = ${list(localHosts)}`, `host_guard_blockall_exceptions = ${list(federation.domains)}`];
-  }
-  if (federation.mode === 'denylist') {
-    return [`host_guard_selective = ${list(localHosts)}`, `host_guard_blacklist = ${list(federation.domains)}`];
-  }
-  return [];
 }

@@ -27,7 +27,7 @@ import { checkPassword, checkSocketPath, checkUsername, probeHost, validateSpec 
 import { probeClientPort } from '../xmpp-probe';
 import { type ReplResult, luaString, runAdminCommands, shellCall } from './prosody-admin-socket';
 import { effectiveProsodyFederation } from './prosody-federation';
-import { PROSODY_PATHS, S2S_PORT, prosodyFederationModes, renderProsodyConfig } from './prosody.config';
+import { PROSODY_FEDERATION_MODES, PROSODY_PATHS, S2S_PORT, renderProsodyConfig } from './prosody.config';
 
 const execFileAsync = promisify(execFile);
 
@@ -57,6 +57,7 @@ export class ProsodyDriver implements Driver {
     { name: 'client', bind: 'instance', description: 'XMPP client connections (c2s)' },
     { name: 'http', bind: 'loopback', description: 'OpenMetrics /metrics and file sharing, behind a proxy' },
   ];
+  readonly federationModes: readonly FederationMode[] = PROSODY_FEDERATION_MODES;
   readonly federationPort = S2S_PORT;
   readonly secretNames: readonly string[] = [];
   // It logs to stdout, which is the console log.
@@ -218,11 +219,6 @@ export class ProsodyDriver implements Driver {
 
   async enforceRetention(_context: InstanceContext): Promise<void> {
     // archive_expires_after and http_file_share_expires_after: Prosody expires data itself, daily.
-  }
-
-  /** allowlist and denylist only where mod_host_guard is installed (Debian's prosody-modules). */
-  get federationModes(): readonly FederationMode[] {
-    return prosodyFederationModes();
   }
 
   effectiveFederation(context: InstanceContext): Promise<FederationReadBack> {

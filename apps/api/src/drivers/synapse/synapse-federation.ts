@@ -17,8 +17,10 @@ const KEYS = ['federation_domain_whitelist', 'listeners'] as const;
 export async function effectiveSynapseFederation(context: InstanceContext): Promise<FederationReadBack> {
   const { spec } = context;
   if (spec.baseUrl) throw new DriverError('driver/admin_failed', "An adopted server's configuration is its operator's: Hearth can't read its federation back");
-  const operator = await readConfig(context, SYNAPSE_PATHS.operatorConfig);
-  const hearth = await readConfig(context, SYNAPSE_PATHS.hearthConfig);
+  const hearth = await readConfig(context, SYNAPSE_PATHS.hearthConfig, KEYS);
+  // homeserver.yaml counts only for what hearth.yaml leaves out (never, unless someone edited it).
+  const missing = KEYS.filter((key) => hearth[key] === undefined);
+  const operator: Record<string, YamlData | undefined> = missing.length > 0 ? await readConfig(context, SYNAPSE_PATHS.operatorConfig, missing) : {};
   const effective = (key: (typeof KEYS)[number]) => (hearth[key] !== undefined ? { value: hearth[key], from: 'hearth.yaml' } : { value: operator[key], from: 'homeserver.yaml' });
 
   const whitelist = effective('federation_domain_whitelist');
@@ -33,25 +35,25 @@ export async function effectiveSynapseFederation(context: InstanceContext): Prom
     `federation resource ${configured ? 'configured' : 'not configured'}`,
     `GET /_matrix/federation/v1/version on port ${spec.ports.client}: ${version.status}`,
   ].join('; ');
-  const result = (policy: FederationPolicy | null, why?: string): FederationReadBack => ({ policy, detail: why ? `${why} (${facts})` : facts });
+  const answer = (policy: FederationPolicy | null, why?: string): FederationReadBack => ({ policy, detail: why ? `${why} (${facts})` : facts });
 
-  if (configured !== served) return result(null, 'The config files and the running server disagree about the federation resource: they changed since it started');
+  if (configured !== served) return answer(null, 'The config files and the running server disagree about the federation resource: they changed since it started');
   const allowed = whitelist.value ?? null;
   if (allowed !== null && !(Array.isArray(allowed) && allowed.every((domain) => typeof domain === 'string'))) {
-    return result(null, 'federation_domain_whitelist is not a list of domains');
+    return answer(null, 'federation_domain_whitelist is not a list of domains');
   }
-  if (allowed === null) return served ? result({ mode: 'open', domains: [] }) : result(null, 'No federation resource, but requests to any server may go out');
-  if (allowed.length === 0) return served ? result(null, 'The federation API is served, yet the empty whitelist refuses every server') : result({ mode: 'closed', domains: [] });
+  if (allowed === null) return served ? answer({ mode: 'open', domains: [] }) : answer(null, 'No federation resource, but requests to any server may go out');
+  if (allowed.length === 0) return served ? answer(null, 'The federation API is served, yet the empty whitelist refuses every server') : answer({ mode: 'closed', domains: [] });
   const domains = allowed as string[];
-  return served ? result({ mode: 'allowlist', domains }) : result(null, `No federation resource, but requests to ${domains.join(', ')} may go out`);
+  return served ? answer({ mode: 'allowlist', domains }) : answer(null, `No federation resource, but requests to ${domains.join(', ')} may go out`);
 }
 
-async function readConfig(context: InstanceContext, path: string): Promise<Record<string, YamlData | undefined>> {
+async function readConfig(context: InstanceContext, path: string, keys: readonly string[]): Promise<Record<string, YamlData | undefined>> {
   // As the instance's user, like the server reads it.
   const read = await context.runtime.exec(context.spec, 'cat', ['--', path], { timeoutMs: 10_000 });
   if (read.code !== 0) throw new DriverError('driver/admin_failed', `Could not read ${path}: ${read.stderr.trim().slice(0, 300)}`);
   try {
-    return readYamlKeys(read.stdout, KEYS);
+    return readYamlKeys(read.stdout, keys);
   } catch (error) {
     if (error instanceof YamlSubsetError) throw new DriverError('driver/admin_failed', `Hearth can't read ${path}: ${error.message}`);
     throw error;

@@ -7,6 +7,7 @@ import {
   type Adoption,
   type Capability,
   type EventReport,
+  type FederationReadBack,
   type EventReportDetail,
   type Page,
   type RegistrationToken,
@@ -30,6 +31,7 @@ import { checkPassword, validateSpec } from '../validation';
 import { type DebianRootfs, RootfsError } from '../../runtimes/rootfs/debian-rootfs';
 import { dropDatabase, ensureDatabase } from './synapse-database';
 import * as moderation from './synapse-moderation';
+import { SYNAPSE_FEDERATION_MODES, effectiveSynapseFederation } from './synapse-federation';
 import * as registrationTokens from './synapse-registration-tokens';
 import { SYNAPSE_ROOTFS } from './synapse-rootfs';
 import { HEARTH_ADMIN_USER, NOTICES_USER, SYNAPSE_PATHS, SYNAPSE_SECRETS, baseUrlOf, inside, renderHearthConfig, renderLogConfig, renderOperatorConfig, renderSigningKey } from './synapse.config';
@@ -63,9 +65,11 @@ export class SynapseDriver implements Driver {
     'media',
     'server-notices',
     'federation.destinations',
+    'federation.policy',
   ]);
   readonly portNames: readonly PortRequirement[] = [{ name: 'client', bind: 'instance', description: 'Matrix client API (HTTP; put a TLS reverse proxy in front)' }];
   readonly httpApiPort = 'client';
+  readonly federationModes = SYNAPSE_FEDERATION_MODES;
   readonly secretNames: readonly string[] = SYNAPSE_SECRETS;
   // It logs to its console (conf/log.yaml), which is the console log.
   readonly logFiles: readonly string[] = [];
@@ -360,6 +364,10 @@ export class SynapseDriver implements Driver {
 
   async sendServerNotice(context: InstanceContext, username: string, text: string): Promise<void> {
     await moderation.sendServerNotice(this.admin(context), await this.existingUser(context, username), text);
+  }
+
+  effectiveFederation(context: InstanceContext): Promise<FederationReadBack> {
+    return effectiveSynapseFederation(context);
   }
 
   async enforceRetention(_context: InstanceContext): Promise<void> {
