@@ -1,4 +1,5 @@
 import { lazy } from 'react';
+import FlagIcon from '@mui/icons-material/Flag';
 import { Admin, CustomRoutes, Resource, memoryStore } from 'react-admin';
 import { Route } from 'react-router';
 import alertChannels from './alerts';
@@ -48,6 +49,9 @@ export function App() {
         <Route path=":id/rooms" element={<InstanceRooms />} />
         <Route path=":id/rooms/:roomId" element={<RoomShow />} />
       </Resource>
+      <Resource name="reports" list={ReportList} icon={FlagIcon}>
+        <Route path=":instanceId/:reportId" element={<ReportShow />} />
+      </Resource>
       <Resource name="alert-channels" {...alertChannels} />
       <Resource name="operators" {...operators} />
       <Resource name="tokens" {...tokens} />
@@ -55,8 +59,6 @@ export function App() {
       <Resource name="jobs" {...jobs} />
       <CustomRoutes>
         <Route path="/account" element={<AccountPage />} />
-        <Route path="/reports" element={<ReportList />} />
-        <Route path="/reports/:instanceId/:reportId" element={<ReportShow />} />
       </CustomRoutes>
     </Admin>
   );

@@ -11,6 +11,7 @@ const RESOURCE_PERMISSIONS = {
   instances: { read: 'instances.read', write: 'instances.manage' },
   'instance-users': { read: 'instance-users.read', write: 'instance-users.manage' },
   'instance-invites': { read: 'instance-users.read', write: 'instance-users.manage' },
+  reports: { read: 'moderation.read', write: 'moderation.manage' },
   'alert-channels': { read: 'alerts.read', write: 'alerts.manage' },
 } as const satisfies Record<ResourceName, { read: Permission; write: Permission | null }>;
 

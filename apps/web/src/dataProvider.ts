@@ -61,6 +61,8 @@ const RESOURCES = {
     toRecord: (record) => ({ ...record, id: record.username }),
   },
   'instance-invites': { path: '/instances/:instanceId/invites' },
+  // The open reports of every server (its page reads them itself); a resource so the menu lists it with the others.
+  reports: { path: '/reports' },
   'alert-channels': {
     path: '/alert-channels',
     creatable: ['name', 'kind', 'url', 'secret', 'enabled'],

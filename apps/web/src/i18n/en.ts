@@ -610,7 +610,6 @@ export const en: TranslationMessages = {
         rooms: 'Rooms',
       },
       reports: {
-        menu: 'Reports',
         title: 'Reports',
         intro:
           'Messages people reported from their Matrix apps, on every server, newest first. Open one to see what was said and act on it.',
@@ -872,6 +871,9 @@ export const en: TranslationMessages = {
         since: 'From',
         until: 'Until',
       },
+    },
+    reports: {
+      name: 'Report |||| Reports',
     },
     jobs: {
       name: 'Job |||| Jobs',
