@@ -6,9 +6,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod } from 'node:fs/promises';
-import { setTimeout } from 'node:timers/promises';
 import { test } from 'node:test';
-import { assertNoPageProblems, newPage, ownerApi, screenshot, signIn, signedInAs, useHearth } from './support/hearth.mjs';
+import { assertNoPageProblems, jobSucceeds, jobSucceedsThroughApi, newPage, ownerApi, screenshot, signIn, signedInAs, useHearth } from './support/hearth.mjs';
 
 // debootstrap builds Synapse's root filesystem, chroot and mount namespaces run it: both need root.
 const skip =
@@ -63,26 +62,6 @@ async function matrix(who, method, path, body) {
 }
 
 const roomApi = (suffix) => `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}${suffix}`;
-
-/** Waits until the job follower under `heading` shows its outcome, and fails unless it succeeded. */
-async function jobSucceeds(page, heading) {
-  const follower = page.getByTestId('job-follower').filter({ has: page.getByRole('heading', { name: heading }) });
-  const outcome = follower.getByText(/^(Succeeded|Failed|Cancelled)$/);
-  await outcome.waitFor({ timeout: JOB_TIMEOUT_MS });
-  assert.equal(await outcome.innerText(), 'Succeeded', await follower.innerText());
-}
-
-/** Waits through the API until the job has finished, and fails unless it succeeded. */
-async function jobSucceedsThroughApi(api, jobId, timeout) {
-  const deadline = Date.now() + timeout;
-  let job;
-  do {
-    assert.ok(Date.now() < deadline, `job ${jobId} ends in time`);
-    await setTimeout(1_000);
-    ({ body: job } = await api('GET', `/jobs/${jobId}`));
-  } while (['queued', 'running'].includes(job.status));
-  assert.equal(job.status, 'succeeded', JSON.stringify(job));
-}
 
 test('a member reports a message from a Matrix client', { skip, timeout: PROVISION_TIMEOUT_MS + 60_000 }, async () => {
   // Servers run as an unprivileged user, who must be able to pass through the data directory.
@@ -238,7 +217,7 @@ test('the moderator makes a member room admin, purges the history and deletes th
   assert.equal(await purge.isEnabled(), false, 'the room name is not its id');
   await dialog.getByRole('textbox', { name: 'Room ID' }).fill(roomId);
   await purge.click();
-  await jobSucceeds(page, `Purging the history of ${room.name}`);
+  await jobSucceeds(page, `Purging the history of ${room.name}`, JOB_TIMEOUT_MS);
   const history = await matrix('bob', 'GET', roomApi('/messages?dir=b&limit=100'));
   const texts = history.chunk.filter((event) => event.type === 'm.room.message').map((event) => event.content.body);
   assert.ok(!texts.includes('Good morning, everyone'), `older messages are purged: ${JSON.stringify(texts)}`);
@@ -268,7 +247,7 @@ test('the moderator sends an announcement to everyone and follows its job to the
   assert.equal(await send.isEnabled(), false, 'nothing to send yet');
   await dialog.getByRole('textbox', { name: 'Message' }).fill('The server restarts tonight at 22:00.');
   await send.click();
-  await jobSucceeds(page, `Sending the announcement on ${server.name}`);
+  await jobSucceeds(page, `Sending the announcement on ${server.name}`, JOB_TIMEOUT_MS);
   await main.getByTestId('announcement-outcome').getByText('Sent to 2 accounts.').waitFor();
   await main.getByRole('link', { name: 'Open the job page' }).waitFor();
   assertNoPageProblems(page);

@@ -11,3 +11,4 @@ export * from './instances.js';
 export * from './instance-users.js';
 export * from './moderation.js';
 export * from './alerts.js';
+export * from './federation.js';

@@ -1,10 +1,9 @@
 import { Controller, Get, HttpCode, Put, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { IdParams, InstanceAccepted } from '@hearth/contracts';
+import { IdParams, InstanceAccepted, InstanceFederation, SetFederationRequest } from '@hearth/contracts';
 import type { Actor } from '../auth/actor';
 import { Audit, Doc, RequirePermission, ValidBody, ValidParams } from '../common/route-meta';
 import { FederationService } from './federation.service';
-import { InstanceFederation, SetFederationRequest } from './federation.schemas';
 
 /** An instance's federation policy: which other servers it talks to. */
 @Controller('instances/:id/federation')

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { isIP } from 'node:net';
-import type { InstanceAccepted } from '@hearth/contracts';
+import type { InstanceAccepted, InstanceFederation, SetFederationRequest } from '@hearth/contracts';
 import { HearthError } from '../common/hearth-error';
 import { PrismaService } from '../database/prisma.service';
 import { type Driver, DriverError, type FederationPolicy, type InstanceSettings } from '../drivers/driver';
@@ -11,7 +11,6 @@ import { HomeserverHost } from '../instances/homeserver-host.service';
 import { capabilitiesOf } from '../instances/instance-view';
 import { InstancesService, type Requester } from '../instances/instances.service';
 import { InstanceEventsService } from '../monitoring/instance-events.service';
-import type { InstanceFederation, SetFederationRequest } from './federation.schemas';
 
 const NOT_RUNNING = new Set(['provisioning', 'stopped', 'failed']);
 

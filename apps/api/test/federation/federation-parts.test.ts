@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { SetFederationRequest } from '@hearth/contracts';
 import type { FederationPolicy, InstanceSpec } from '../../src/drivers/driver';
 import { DriverError } from '../../src/drivers/driver';
 import { serverRule } from '../../src/drivers/ejabberd/ejabberd-federation';
@@ -8,7 +9,6 @@ import { describePolicy, federationPolicy, normalisePolicy, samePolicy } from '.
 import { renderProsodyConfig } from '../../src/drivers/prosody/prosody.config';
 import { SYNAPSE_SECRETS, renderHearthConfig } from '../../src/drivers/synapse/synapse.config';
 import { YamlSubsetError, readYamlKeys } from '../../src/drivers/yaml-reader';
-import { SetFederationRequest } from '../../src/federation/federation.schemas';
 
 function spec(kind: InstanceSpec['kind'], federation?: FederationPolicy, ports: Record<string, number> = {}): InstanceSpec {
   return {

@@ -239,9 +239,10 @@ export async function signOut(page) {
 /**
  * Saves a screenshot once nothing is loading any more (callers first wait for what the picture
  * should show). Always into SCREENSHOT_DIR; into docs/images too when HEARTH_UPDATE_SCREENSHOTS=1.
- * `fullPage` takes the whole scrollable page instead of the window.
+ * `fullPage` takes the whole scrollable page instead of the window; `element` (a locator) only that
+ * part of the page.
  */
-export async function screenshot(page, name, { fullPage = false } = {}) {
+export async function screenshot(page, name, { fullPage = false, element } = {}) {
   // react-admin's loading indicator (any query or mutation under way) is the app bar's only
   // progress bar; job pages have progress bars of their own.
   await page.getByRole('banner').getByRole('progressbar').waitFor({ state: 'hidden', timeout: UI_TIMEOUT_MS });
@@ -251,7 +252,8 @@ export async function screenshot(page, name, { fullPage = false } = {}) {
   if (fullPage) await page.evaluate(() => window.scrollTo(0, 0));
   await mkdir(SCREENSHOT_DIR, { recursive: true });
   const file = join(SCREENSHOT_DIR, `${name}.png`);
-  await page.screenshot({ path: file, fullPage, animations: 'disabled', caret: 'hide' });
+  const options = { path: file, animations: 'disabled', caret: 'hide' };
+  await (element ? element.screenshot(options) : page.screenshot({ ...options, fullPage }));
   if (UPDATE_DOCS) {
     await mkdir(DOCS_IMAGES, { recursive: true });
     await copyFile(file, join(DOCS_IMAGES, `${name}.png`));
@@ -271,6 +273,36 @@ export async function waitForProvisioning(page, timeout) {
       throw new Error(`provisioning failed:\n${await page.getByTestId('job-follower').innerText()}`);
     }),
   ]);
+}
+
+/**
+ * Waits until the job follower under `heading` shows how its job ended; answers that (Succeeded,
+ * Failed or Cancelled) and everything the follower shows.
+ */
+export async function jobOutcome(page, heading, timeout) {
+  const follower = page.getByTestId('job-follower').filter({ has: page.getByRole('heading', { name: heading }) });
+  // The status chip; a failed step's icon has a hidden title "Failed" too.
+  const outcome = follower.getByText(/^(Succeeded|Failed|Cancelled)$/).filter({ visible: true });
+  await outcome.waitFor({ timeout });
+  return { outcome: await outcome.innerText(), text: await follower.innerText() };
+}
+
+/** Waits until the job follower under `heading` shows its outcome, and fails unless it succeeded. */
+export async function jobSucceeds(page, heading, timeout) {
+  const { outcome, text } = await jobOutcome(page, heading, timeout);
+  assert.equal(outcome, 'Succeeded', text);
+}
+
+/** Waits through the API until the job has finished, and fails unless it succeeded. */
+export async function jobSucceedsThroughApi(api, jobId, timeout) {
+  const deadline = Date.now() + timeout;
+  let job;
+  do {
+    assert.ok(Date.now() < deadline, `job ${jobId} ends in time`);
+    await setTimeout(1_000);
+    ({ body: job } = await api('GET', `/jobs/${jobId}`));
+  } while (['queued', 'running'].includes(job.status));
+  assert.equal(job.status, 'succeeded', JSON.stringify(job));
 }
 
 /** Everything the page keeps in localStorage and sessionStorage, as [storage, key, value]. */

@@ -24,7 +24,7 @@ const UNSUPPORTED: Record<AccountCapability, string> = {
   'sessions.revoke': 'hearth.accounts.unsupported.sessions_revoke',
 };
 
-const PROGRAM: Record<InstanceKind, string> = {
+export const PROGRAM: Record<InstanceKind, string> = {
   prosody: 'hearth.instances.program.prosody',
   ejabberd: 'hearth.instances.program.ejabberd',
   synapse: 'hearth.instances.program.synapse',

@@ -34,6 +34,7 @@ import { useCan } from '../access';
 import { CopyableRow } from '../common/CopyableRow';
 import { Section } from '../common/Section';
 import { useNotifyError } from '../common/useNotifyError';
+import { FederationSection } from '../federation/FederationSection';
 import { JobFollower } from '../jobs/JobFollower';
 import { ModerationSection } from '../moderation/ModerationSection';
 import { EventsSection } from './EventsSection';
@@ -327,7 +328,10 @@ function InstanceDetails({ operation, pollMs, onOperationFinished, onDismiss }: 
         </Grid>
       )}
       <Grid size={{ xs: 12, lg: 6 }}>
-        <Overview instance={instance} />
+        <Stack spacing={2}>
+          <Overview instance={instance} />
+          <FederationSection instance={instance} />
+        </Stack>
       </Grid>
       <Grid size={{ xs: 12, lg: 6 }}>
         <Stack spacing={2}>

@@ -1,9 +1,13 @@
 import { z } from 'zod';
-import { Domain, Reason } from '@hearth/contracts';
+import { Reason } from './instance-users.js';
+import { Domain } from './instances.js';
 
-const FederationMode = z.enum(['open', 'allowlist', 'denylist', 'closed']);
+/** Which other servers an instance talks to: none, only the listed domains, all but the listed, or all. */
+export const FederationMode = z.enum(['open', 'allowlist', 'denylist', 'closed']);
+export type FederationMode = z.infer<typeof FederationMode>;
 
 export const FederationPolicy = z.object({ mode: FederationMode, domains: z.array(z.string()) });
+export type FederationPolicy = z.infer<typeof FederationPolicy>;
 
 /** The policy to apply; domains only with allowlist (at least one) and denylist (at least one). */
 export const SetFederationRequest = z
