@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { chmod } from 'node:fs/promises';
 import { join } from 'node:path';
+import { HomeserverHost } from '../../src/instances/homeserver-host.service';
 import { type TestApp, type TestContext, bearer, waitFor } from '../support/context';
 
 export interface JobBody {
@@ -18,7 +19,20 @@ export interface JobBody {
  */
 export async function startInstancesApp(context: TestContext, portRange: string, env: Record<string, string> = {}): Promise<TestApp> {
   await chmod(context.dataDir, 0o711);
-  return context.startApp({ HEARTH_WORKER: 'embedded', HEARTH_INSTANCES_DIR: join(context.dataDir, 'instances'), HEARTH_PORT_RANGE: portRange, ...env });
+  const app = await context.startApp({ HEARTH_WORKER: 'embedded', HEARTH_INSTANCES_DIR: join(context.dataDir, 'instances'), HEARTH_PORT_RANGE: portRange, ...env });
+  // Servers are detached and outlive Hearth on purpose: a test must end every one it started,
+  // whatever its own tests did, or they hold their ports (and memory) on the machine for good.
+  context.onCleanup(() => destroyAllInstances(app));
+  return app;
+}
+
+async function destroyAllInstances(app: TestApp): Promise<void> {
+  const host = app.get(HomeserverHost);
+  for (const row of await app.prisma.instance.findMany()) {
+    const { driver, context } = host.context(row);
+    await driver.destroy?.(context).catch((error: Error) => console.error(`dropping ${row.name}'s database:`, error.message));
+    await context.runtime.destroy(context.spec).catch((error: Error) => console.error(`destroying ${row.name}:`, error.message));
+  }
 }
 
 /** Follows a job through the API until it has finished. */

@@ -69,13 +69,13 @@ const CLEAN_UP_TIMEOUT_MS = 90_000;
  * database with `owner` as the first owner and launches Chromium; after them it closes both,
  * drops the database and deletes the file's Redis keys. (It registers the file's only
  * before/after hooks, because Node 20 runs several top-level hooks concurrently.)
- * `env` adds to Hearth's configuration. With `cleanUp`, servers a failed test left are destroyed
+ * `env` adds to Hearth's configuration. Unless `cleanUp` is false, servers the tests left are destroyed
  * before Hearth closes, so none keeps running.
  */
 export function useHearth(options) {
   const hearth = newHearth(options);
   before(() => startHearth(hearth), { timeout: SETUP_TIMEOUT_MS });
-  after(() => stopHearth(hearth), { timeout: SETUP_TIMEOUT_MS + (options.cleanUp ? CLEAN_UP_TIMEOUT_MS : 0) });
+  after(() => stopHearth(hearth), { timeout: SETUP_TIMEOUT_MS + (hearth.cleanUp ? CLEAN_UP_TIMEOUT_MS : 0) });
   return hearth;
 }
 
@@ -90,7 +90,7 @@ export async function useAnotherHearth(t, options) {
   return hearth;
 }
 
-function newHearth({ owner, env = {}, cleanUp = false }) {
+function newHearth({ owner, env = {}, cleanUp = true }) {
   const suffix = `${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   return {
     owner,
