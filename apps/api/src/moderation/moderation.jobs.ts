@@ -6,7 +6,7 @@ import type { JobContext } from '../jobs/job-context';
 import { JobHandler } from '../jobs/job-handler.decorator';
 import type { JobPayloads } from '../jobs/job-types';
 
-// Server notices create a room per account on the first one: paced so a big announcement
+// A notice is a message per account (on Synapse, a room per account on the first one): paced so a big announcement
 // doesn't crowd out the people using the server.
 const NOTICES_PER_SECOND = 5;
 

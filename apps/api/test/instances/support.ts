@@ -2,9 +2,13 @@ import { readFileSync } from 'node:fs';
 import { chmod, mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import type { Element } from '@xmpp/client';
 import type { Driver, InstanceContext } from '../../src/drivers/driver';
+import { generateSecrets } from '../../src/drivers/secrets';
 import { waitHealthy } from '../../src/drivers/wait-healthy';
+import { allocatePorts } from '../../src/runtimes/ports';
+import { ProcessRuntime } from '../../src/runtimes/process/process.runtime';
 
 /**
  * A base directory for test instances that the unprivileged instance user can traverse
@@ -27,6 +31,56 @@ export async function provision(driver: Driver, context: InstanceContext): Promi
   const readyMs = Math.round(performance.now() - started);
   await driver.bootstrap(context);
   return readyMs;
+}
+
+/** The test servers of one test file: under one base directory, on ports from the file's own range. */
+export interface TestServers {
+  readonly runtime: ProcessRuntime;
+  /**
+   * Registers the suite's hooks: before its tests, a running, bootstrapped instance of the driver
+   * with these accounts (each with the password `<name>-password`); destroyed after them.
+   */
+  instance(driver: Driver, id: string, domain: string, usernames: readonly string[]): () => InstanceContext;
+}
+
+/** Call at the top of a test file: its hooks make the base directory before the tests and remove it after. */
+export function testServers(prefix: string, range: { readonly first: number; readonly last: number }): TestServers {
+  const runtime = new ProcessRuntime({ stopTimeoutMs: 15_000 });
+  const taken = new Set<number>();
+  let base: Awaited<ReturnType<typeof makeBaseDir>>;
+  before(async () => {
+    base = await makeBaseDir(prefix);
+  });
+  after(async () => {
+    await base.remove();
+  });
+  return {
+    runtime,
+    instance(driver, id, domain, usernames) {
+      let context: InstanceContext | undefined;
+      before(async () => {
+        const detection = await driver.detect();
+        if (!detection.available) throw new Error(`${driver.displayName} is needed for these tests: ${detection.installHint}`);
+        const ports = await allocatePorts(driver.portNames.map((port) => ({ name: port.name, host: '127.0.0.1' })), { taken, range });
+        for (const port of Object.values(ports)) taken.add(port);
+        const created: InstanceContext = {
+          spec: { id, kind: driver.kind, domain, bindAddress: '127.0.0.1', dir: join(base.dir, id), ports, settings: {} },
+          runtime,
+          secrets: generateSecrets(driver),
+        };
+        context = created;
+        await provision(driver, created);
+        for (const username of usernames) await driver.createUser(created, username, `${username}-password`);
+      });
+      after(async () => {
+        if (context) await runtime.destroy(context.spec).catch(() => undefined);
+      });
+      return () => {
+        if (!context) throw new Error(`${id} is not provisioned yet`);
+        return context;
+      };
+    },
+  };
 }
 
 export interface LoginOptions {
@@ -81,8 +135,14 @@ export interface OnlineClient {
   /** Settles when the server ends the session: the stream error's condition, or 'closed'. */
   readonly ended: Promise<string>;
   send(to: string, body: string): Promise<void>;
+  /** Every message the client received, in order (offline ones included). */
+  readonly messages: readonly Element[];
+  /** The first received message that matches, waiting for it if none has come yet. */
+  message(match: (message: Element) => boolean, timeoutMs?: number): Promise<Element>;
   /** Stores a vCard with this full name and a roster item for the contact, as a client would. */
   saveProfile(fullName: string, contact: string): Promise<void>;
+  /** Blocks or unblocks a JID (XEP-0191), as a client's "block" does; settles once the server has done it. */
+  setBlocked(jid: string, blocked: boolean): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -98,6 +158,22 @@ export async function goOnline(options: LoginOptions, resource = 'test', timeout
   connection._onData = function (this: typeof connection, data: Buffer) {
     if (this.parser) onData.call(this, data);
   };
+  // xmpp.js 0.14 zeroes its count of received stanzas (stream management) only once it has handled
+  // <enabled/>, which can be after it counted stanzas that came with it: its acks then go backwards,
+  // Prosody ends the stream and puts the messages it counts as unacknowledged in offline storage.
+  // Nothing is sent until stream management is on.
+  const streamManagement = (xmpp as unknown as { streamManagement: { enabled: boolean } }).streamManagement;
+  let offered = false;
+  xmpp.on('element', (element: Element) => {
+    if (element.name === 'stream:features' && element.getChild('sm', 'urn:xmpp:sm:3')) offered = true;
+  });
+  const messages: Element[] = [];
+  const listeners = new Set<() => void>();
+  xmpp.on('stanza', (stanza: Element) => {
+    if (!stanza.is('message')) return;
+    messages.push(stanza);
+    for (const listener of listeners) listener();
+  });
   let condition = 'closed';
   xmpp.on('error', (error: { condition?: string }) => {
     condition = error.condition ?? condition;
@@ -120,13 +196,34 @@ export async function goOnline(options: LoginOptions, resource = 'test', timeout
   } finally {
     clearTimeout(timeout);
   }
+  if (offered) await waitFor(() => streamManagement.enabled, timeoutMs, 'stream management to be enabled');
   await xmpp.send(xml('presence'));
   return {
     ended,
     send: (to, body) => xmpp.send(xml('message', { to, type: 'chat' }, xml('body', {}, body))),
+    messages,
+    message: (match, waitMs = 5_000) =>
+      new Promise<Element>((resolve, reject) => {
+        const check = () => {
+          const found = messages.find(match);
+          if (!found) return;
+          listeners.delete(check);
+          clearTimeout(timer);
+          resolve(found);
+        };
+        const timer = setTimeout(() => {
+          listeners.delete(check);
+          reject(new Error(`No matching message within ${waitMs} ms (received ${messages.length})`));
+        }, waitMs);
+        listeners.add(check);
+        check();
+      }),
     saveProfile: async (fullName, contact) => {
       await connection.iqCaller.set(xml('vCard', { xmlns: 'vcard-temp' }, xml('FN', {}, fullName)));
       await connection.iqCaller.set(xml('query', { xmlns: 'jabber:iq:roster' }, xml('item', { jid: contact })));
+    },
+    setBlocked: async (jid, blocked) => {
+      await connection.iqCaller.set(xml(blocked ? 'block' : 'unblock', { xmlns: 'urn:xmpp:blocking' }, xml('item', { jid })));
     },
     stop: async () => {
       await xmpp.stop().catch(() => undefined);

@@ -3,34 +3,20 @@ import { execFile } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import type { Driver, InstanceContext } from '../../src/drivers/driver';
 import { EjabberdHttpApi } from '../../src/drivers/ejabberd/ejabberd-http-api';
 import { EJABBERD_PATHS, HEARTH_ADMIN_USER, adminJid } from '../../src/drivers/ejabberd/ejabberd.config';
 import { EjabberdDriver } from '../../src/drivers/ejabberd/ejabberd.driver';
 import { PROSODY_PATHS } from '../../src/drivers/prosody/prosody.config';
 import { ProsodyDriver } from '../../src/drivers/prosody/prosody.driver';
-import { generateSecrets } from '../../src/drivers/secrets';
-import { allocatePorts } from '../../src/runtimes/ports';
-import { ProcessRuntime } from '../../src/runtimes/process/process.runtime';
-import { type LoginOptions, goOnline, loginAndEcho, loginFails, makeBaseDir, provision, waitFor } from './support';
+import { type LoginOptions, goOnline, loginAndEcho, loginFails, provision, testServers, waitFor } from './support';
 
 // Account operations on real Prosody 0.12 and ejabberd 23.01 servers, checked with real XMPP
 // clients and by reading what the servers keep in storage.
 const execFileAsync = promisify(execFile);
-const RANGE = { first: 26100, last: 26199 };
 const DOMAIN = 'family.test';
-const runtime = new ProcessRuntime({ stopTimeoutMs: 15_000 });
-const taken = new Set<number>();
-let base: Awaited<ReturnType<typeof makeBaseDir>>;
-
-before(async () => {
-  base = await makeBaseDir('accounts');
-});
-
-after(async () => {
-  await base.remove();
-});
+const servers = testServers('accounts', { first: 26100, last: 26199 });
 
 /** What differs between the servers in the tests both run. */
 interface XmppServer {
@@ -49,26 +35,14 @@ type Login = (username: string, password?: string) => LoginOptions;
 /** The tests every XMPP driver passes, and the server's own (extra); the instance starts with alice, eve and frank. */
 function accountTests(server: XmppServer, extra: (instance: () => InstanceContext, login: Login) => void): void {
   const { driver } = server;
+  const provisioned = servers.instance(driver, server.id, DOMAIN, ['alice', 'eve', 'frank']);
+  // Replaced when a test restarts the instance with other settings.
   let instance: InstanceContext;
   const login: Login = (username, password = `${username}-password`) => ({ port: instance.spec.ports.client, domain: DOMAIN, username, password });
   const has = async (username: string, store: string) => (await server.stored(instance, username)).includes(store);
 
-  before(async () => {
-    const detection = await driver.detect();
-    assert.ok(detection.available, `${driver.displayName} is needed for these tests: ${detection.installHint}`);
-    const ports = await allocatePorts(driver.portNames.map((port) => ({ name: port.name, host: '127.0.0.1' })), { taken, range: RANGE });
-    for (const port of Object.values(ports)) taken.add(port);
-    instance = {
-      spec: { id: server.id, kind: driver.kind, domain: DOMAIN, bindAddress: '127.0.0.1', dir: join(base.dir, server.id), ports, settings: {} },
-      runtime,
-      secrets: generateSecrets(driver),
-    };
-    await provision(driver, instance);
-    for (const username of ['alice', 'eve', 'frank']) await driver.createUser(instance, username, `${username}-password`);
-  });
-
-  after(async () => {
-    await runtime.destroy(instance.spec).catch(() => undefined);
+  before(() => {
+    instance = provisioned();
   });
 
   test('logged-in clients show as the account\'s sessions; revoking one ends just that one', async () => {
@@ -125,7 +99,7 @@ function accountTests(server: XmppServer, extra: (instance: () => InstanceContex
     await driver.createUser(instance, 'gus', 'gus-password');
     await loginAndEcho(login('gus'));
     assert.ok(await has('gus', server.stores.archive));
-    await runtime.stop(instance.spec);
+    await servers.runtime.stop(instance.spec);
     instance = { ...instance, spec: { ...instance.spec, settings: { messageRetentionDays: 0 } } };
     await provision(driver, instance);
     assert.equal(await driver.deleteUser(instance, 'gus'), true);

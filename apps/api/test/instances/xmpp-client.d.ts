@@ -7,6 +7,7 @@ declare module '@xmpp/client' {
     attrs: Record<string, string>;
     is(name: string, xmlns?: string): boolean;
     getChildText(name: string, xmlns?: string): string | null;
+    getChild(name: string, xmlns?: string): Element | undefined;
   }
 
   export interface XmppClient extends EventEmitter {

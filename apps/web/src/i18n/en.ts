@@ -738,7 +738,7 @@ export const en: TranslationMessages = {
         button: 'Announce',
         title: 'Announcement to everyone on %{name}',
         content:
-          'Every active account gets this message from the server (as "Server notices"), five accounts per second. It cannot be taken back once sent.',
+          'Every active account gets this message from the server (on Matrix in a "Server notices" room, on XMPP as a chat from the server\'s domain), five accounts per second. It cannot be taken back once sent.',
         text: 'Message',
         length: '%{length} / %{max} characters',
         submit: 'Send announcement',

@@ -23,6 +23,7 @@ import {
   type SessionInfo,
 } from '../driver';
 import { findExecutable, readTextIfExists } from '../host-programs';
+import { xmlCharacters } from '../prosody/prosody-admin-socket';
 import { requireSecret } from '../secrets';
 import { checkPassword, checkUsername, probeHost, retentionDays, validateSpec } from '../validation';
 import { probeClientPort } from '../xmpp-probe';
@@ -83,6 +84,7 @@ export class EjabberdDriver implements Driver {
     'users.deactivate',
     'retention.messages',
     'federation.policy',
+    'server-notices',
   ]);
   readonly portNames: readonly PortRequirement[] = [
     { name: 'client', bind: 'instance', description: 'XMPP client connections (c2s)' },
@@ -262,6 +264,20 @@ export class EjabberdDriver implements Driver {
 
   reactivateUser(context: InstanceContext, username: string, password: string): Promise<void> {
     return this.changePassword(context, username, password);
+  }
+
+  /**
+   * mod_admin_extra's send_message: a chat message from the server itself (the bare domain),
+   * routed like any other, so online resources get it at once and mod_offline keeps it for the
+   * next login otherwise. It would route to a missing account too (and bounce), so the driver looks first.
+   */
+  async sendServerNotice(context: InstanceContext, username: string, text: string): Promise<void> {
+    checkUser(username);
+    await this.requireAccount(context, username);
+    const { domain } = context.spec;
+    await this.api(context)
+      .call('send_message', { type: 'chat', from: domain, to: `${username}@${domain}`, subject: '', body: xmlCharacters(text) })
+      .catch(rethrowAdmin);
   }
 
   /** Deletes archived messages older than the retention period; ejabberd 23.01 has no expiry of its own. */

@@ -113,6 +113,15 @@ export function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => `&${{ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot', "'": 'apos' }[char]};`);
 }
 
+/**
+ * Message text as an XMPP client will read it (the ejabberd driver uses it too): without what XML
+ * can't carry (control characters, lone surrogates; a client would end its stream on them), and
+ * with \n line ends (an XML parser makes \r\n and \r into \n anyway).
+ */
+export function xmlCharacters(text: string): string {
+  return text.replace(/\r\n?/g, '\n').replace(/[^\t\n\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '');
+}
+
 type ParsedEvent = { type: 'output'; text: string } | { type: 'result'; text: string; error: boolean } | { type: 'closed' };
 
 /**

@@ -25,7 +25,7 @@ import { ensureSelfSignedCertificate } from '../certificates';
 import { findExecutable, readTextIfExists } from '../host-programs';
 import { checkPassword, checkSocketPath, checkUsername, probeHost, validateSpec } from '../validation';
 import { probeClientPort } from '../xmpp-probe';
-import { type ReplResult, luaString, runAdminCommands, shellCall } from './prosody-admin-socket';
+import { type ReplResult, luaString, runAdminCommands, shellCall, xmlCharacters } from './prosody-admin-socket';
 import { effectiveProsodyFederation } from './prosody-federation';
 import { PROSODY_FEDERATION_MODES, PROSODY_PATHS, S2S_PORT, renderProsodyConfig } from './prosody.config';
 
@@ -52,6 +52,7 @@ export class ProsodyDriver implements Driver {
     'retention.files',
     'metrics.openmetrics',
     'federation.policy',
+    'server-notices',
   ]);
   readonly portNames: readonly PortRequirement[] = [
     { name: 'client', bind: 'instance', description: 'XMPP client connections (c2s)' },
@@ -215,6 +216,27 @@ export class ProsodyDriver implements Driver {
     const [closed] = await this.shell(spec, [shellCall('c2s:close', `${username}@${spec.domain}/${sessionId}`, REVOKED_TEXT, 'policy-violation')]);
     if (!closed.ok) throw adminFailure('c2s:close', closed);
     return /Total: [1-9]/.test(closed.message);
+  }
+
+  /**
+   * A chat message from the server itself (the bare domain), posted the way Prosody's own modules
+   * send (module:send: core_post_stanza from the host's session). mod_message hands it to the
+   * account's online resources, or to mod_offline, which keeps it for the next login (Prosody
+   * loads it by itself; without it the message would be lost, so its absence is an error). An
+   * account that blocks the domain refuses it (mod_blocklist bounces it to the host, where it ends):
+   * its choice, not a failure.
+   */
+  async sendServerNotice({ spec }: InstanceContext, username: string, text: string): Promise<void> {
+    checkUsername(username);
+    const [sent] = await this.shell(spec, [
+      `>local user, host, text = ${luaString(username)}, ${luaString(spec.domain)}, ${luaString(xmlCharacters(text))} ` +
+        'if not require "core.usermanager".user_exists(user, host) then return nil, "No such user" end ' +
+        'if not require "core.modulemanager".is_loaded(host, "offline") then return nil, "mod_offline is not loaded: accounts that are offline would never get it" end ' +
+        'local message = require "util.stanza".message({ from = host, to = user .. "@" .. host, type = "chat", id = require "util.id".medium() }):text_tag("body", text) ' +
+        'prosody.core_post_stanza(prosody.hosts[host], message)',
+    ]);
+    if (isNoSuchUser(sent)) throw notFound(`${username}@${spec.domain}`);
+    if (!sent.ok) throw adminFailure('server notice', sent);
   }
 
   async enforceRetention(_context: InstanceContext): Promise<void> {
