@@ -2,8 +2,8 @@ import { Controller, Delete, Get, HttpCode, Post, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { CreateInviteRequest, IdParams, Invite, InviteList, InviteParams, ReasonQuery } from '@hearth/contracts';
-import type { Actor } from '../auth/actor';
 import { Audit, Doc, RequirePermission, ValidBody, ValidParams, ValidQuery } from '../common/route-meta';
+import { audit, operatorOf } from '../common/request-audit';
 import { AccountLinksService } from './account-links.service';
 import { OperableInstances } from './operable-instances';
 
@@ -31,8 +31,8 @@ export class InvitesController {
   async create(@ValidParams(IdParams) params: { id: string }, @ValidBody(CreateInviteRequest) body: z.output<typeof CreateInviteRequest>, @Req() request: FastifyRequest) {
     // The server must be able to create accounts now: an invite it can't honour would only disappoint.
     await this.operable.get(params.id, 'users.create');
-    const { link, url } = await this.links.issue(params.id, 'invite', { username: body.fixedUsername, maxUses: body.maxUses, expiresInHours: body.expiresInHours, note: body.note }, (request.actor as Actor).operatorId);
-    request.audit = { ...request.audit, targetId: params.id, detail: { inviteId: link.id, maxUses: link.maxUses, fixedUsername: link.username, expiresAt: link.expiresAt.toISOString() } };
+    const { link, url } = await this.links.issue(params.id, 'invite', { username: body.fixedUsername, maxUses: body.maxUses, expiresInHours: body.expiresInHours, note: body.note }, operatorOf(request));
+    audit(request, params.id, { inviteId: link.id, maxUses: link.maxUses, fixedUsername: link.username, expiresAt: link.expiresAt.toISOString() });
     const [invite] = (await this.links.listInvites(params.id)).filter((candidate) => candidate.id === link.id);
     return { ...invite, url };
   }
@@ -42,7 +42,7 @@ export class InvitesController {
   @Audit('invite.revoke', 'instance')
   @Doc('Withdraw an invite: its link stops working at once', Invite)
   revoke(@ValidParams(InviteParams) params: z.output<typeof InviteParams>, @ValidQuery(ReasonQuery) query: z.output<typeof ReasonQuery>, @Req() request: FastifyRequest) {
-    request.audit = { ...request.audit, targetId: params.id, detail: { inviteId: params.inviteId, reason: query.reason } };
+    audit(request, params.id, { inviteId: params.inviteId, reason: query.reason });
     return this.links.revokeInvite(params.id, params.inviteId);
   }
 }

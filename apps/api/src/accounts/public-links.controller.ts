@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { Connection, PublicLink, PublicToken, RedeemLinkRequest } from '@hearth/contracts';
 import { Audit, Doc, Public, ValidBody, ValidParams } from '../common/route-meta';
+import { audit } from '../common/request-audit';
 import { AccountLinksService } from './account-links.service';
 import { LinkThrottleService } from './link-throttle.service';
 
@@ -41,7 +42,7 @@ export class PublicLinksController {
   async redeem(@ValidParams(PublicToken) params: z.output<typeof PublicToken>, @ValidBody(RedeemLinkRequest) body: z.output<typeof RedeemLinkRequest>, @Req() request: FastifyRequest) {
     await this.throttle.hit(request.ip);
     const redeemed = await this.links.redeem(params.token, body);
-    request.audit = { ...request.audit, targetId: redeemed.instance.id, detail: { purpose: redeemed.purpose, username: redeemed.username } };
+    audit(request, redeemed.instance.id, { purpose: redeemed.purpose, username: redeemed.username });
     return this.links.connection(redeemed.instance, redeemed.username);
   }
 }

@@ -2,6 +2,7 @@ import { Controller, Get, HttpCode, Put, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { IdParams, InstanceAccepted, InstanceFederation, SetFederationRequest } from '@hearth/contracts';
 import type { Actor } from '../auth/actor';
+import { audit } from '../common/request-audit';
 import { Audit, Doc, RequirePermission, ValidBody, ValidParams } from '../common/route-meta';
 import { FederationService } from './federation.service';
 
@@ -24,9 +25,9 @@ export class FederationController {
   @Doc('Apply a federation policy (a job): new config, restart, health gate, read-back; on any failure the previous settings come back', InstanceAccepted, 202)
   async set(@ValidParams(IdParams) params: { id: string }, @ValidBody(SetFederationRequest) body: SetFederationRequest, @Req() request: FastifyRequest) {
     const { operatorId, email } = request.actor as Actor;
-    request.audit = { ...request.audit, targetId: params.id, detail: { mode: body.mode, domains: body.domains } };
+    audit(request, params.id, { mode: body.mode, domains: body.domains });
     const accepted = await this.federation.set(params.id, body, { operatorId, email });
-    request.audit = { ...request.audit, detail: { ...request.audit?.detail, jobId: accepted.jobId } };
+    audit(request, params.id, { jobId: accepted.jobId });
     return accepted;
   }
 }

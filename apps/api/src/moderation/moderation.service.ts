@@ -4,7 +4,7 @@ import type { OpenReportList, ReportAction, RoomListQuery } from '@hearth/contra
 import { HearthError } from '../common/hearth-error';
 import { OperableInstances } from '../accounts/operable-instances';
 import { PrismaService } from '../database/prisma.service';
-import type { EventReport, RoomSummary } from '../drivers/driver';
+import type { EventReport } from '../drivers/driver';
 import { HomeserverHost } from '../instances/homeserver-host.service';
 import { capabilitiesOf } from '../instances/instance-view';
 import { asApiCall, toApiError } from '../instances/driver-errors';
@@ -26,13 +26,12 @@ export class ModerationService {
   async rooms(instanceId: string, query: z.output<typeof RoomListQuery>) {
     const { driver, context } = await this.operable.get(instanceId, 'rooms');
     const page = await asApiCall(() => driver.listRooms!(context, { q: query.q, offset: (query.page - 1) * query.perPage, limit: query.perPage }));
-    return { data: page.items.map(roomView), total: page.total };
+    return { data: page.items, total: page.total };
   }
 
   async room(instanceId: string, roomId: string) {
     const { driver, context } = await this.operable.get(instanceId, 'rooms');
-    const detail = await asApiCall(() => driver.room!(context, roomId));
-    return { ...roomView(detail), topic: detail.topic, blocked: detail.blocked, memberIds: [...detail.memberIds] };
+    return asApiCall(() => driver.room!(context, roomId));
   }
 
   async setBlocked(instanceId: string, roomId: string, blocked: boolean) {
@@ -127,10 +126,6 @@ export class ModerationService {
 
 function assertConfirmed(roomId: string, confirm: string): void {
   if (confirm.trim() !== roomId) throw new HearthError('room/confirmation_mismatch', 'Repeat the room id exactly to confirm');
-}
-
-function roomView(room: RoomSummary) {
-  return { id: room.id, name: room.name, alias: room.alias, members: room.members, localMembers: room.localMembers, public: room.public, encrypted: room.encrypted, creator: room.creator };
 }
 
 function reportView(report: EventReport) {

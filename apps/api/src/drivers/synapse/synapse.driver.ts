@@ -210,12 +210,11 @@ export class SynapseDriver implements Driver {
     await admin.call('PUT', `/_synapse/admin/v2/users/${encodeURIComponent(userId)}`, { password, admin: false }, [200, 201]);
   }
 
+  /** The accounts that can log in: listAccounts holds the rules for which accounts are people's. */
   async listUsers(context: InstanceContext): Promise<string[]> {
-    const suffix = `:${context.spec.domain}`;
-    return (await this.admin(context).users())
-      .filter((user) => !user.deactivated && user.name.startsWith('@') && user.name.endsWith(suffix))
-      .map((user) => user.name.slice(1, -suffix.length))
-      .filter((name) => name !== HEARTH_ADMIN_USER && name !== NOTICES_USER)
+    return (await this.listAccounts(context))
+      .filter((account) => !account.deactivated)
+      .map((account) => account.username)
       .sort();
   }
 
