@@ -4,6 +4,7 @@ import { ConfigModule } from './config/config.module';
 import { AlertsModule } from './alerts/alerts.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
+import { BackupsModule } from './backups/backups.module';
 import { CryptoModule } from './crypto/crypto.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
@@ -26,7 +27,7 @@ const WORKER_PROVIDERS = [WorkerService, HealthScheduleReconciler];
 
 /** Everything but the HTTP-only parts: shared by the API, the worker and the CLI. */
 function coreModules(config: HearthConfig) {
-  return [ConfigModule.forRoot(config), DatabaseModule, RedisModule, CryptoModule, AuditModule, AuthModule, JobsModule, OperatorsModule, TokensModule, MaintenanceModule, MonitoringModule, InstancesModule, AccountsModule, ModerationModule, FederationModule, AlertsModule];
+  return [ConfigModule.forRoot(config), DatabaseModule, RedisModule, CryptoModule, AuditModule, AuthModule, JobsModule, OperatorsModule, TokensModule, MaintenanceModule, MonitoringModule, InstancesModule, AccountsModule, ModerationModule, FederationModule, AlertsModule, BackupsModule];
 }
 
 @Module({})

@@ -12,3 +12,4 @@ export * from './instance-users.js';
 export * from './moderation.js';
 export * from './alerts.js';
 export * from './federation.js';
+export * from './backups.js';

@@ -27,6 +27,10 @@ export const PERMISSIONS = {
   /** Admin: webhook URLs can embed a service's token. */
   'alerts.read': 'admin',
   'alerts.manage': 'admin',
+  /** Backups, their targets (hosts, user names) and recipients. */
+  'backups.read': 'admin',
+  /** Back up, schedule, restore, delete backups; manage targets and recipients. */
+  'backups.manage': 'admin',
 } as const satisfies Record<string, Role>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -266,6 +266,24 @@ export interface AdoptCredentials {
   readonly sharedSecret?: string;
 }
 
+/**
+ * What a backup of an instance holds besides the driver's snapshot: files archived as they are,
+ * at their paths relative to the instance directory, so a restored tree is an instance directory.
+ */
+export interface BackupLayout {
+  /** Config, keys, certificates, media: files replaced rather than changed in place. */
+  readonly include: readonly string[];
+  /** Paths under those that are not copied as they are: live databases (the snapshot holds their copy), sockets, pid files. */
+  readonly exclude: readonly string[];
+  /** Secrets that belong to the data (a Matrix server's signing key): archived, and put back with it. */
+  readonly secrets: readonly string[];
+  /** Everything the server keeps: a restore moves these aside first, and puts them back if it fails. */
+  readonly state: readonly string[];
+}
+
+/** What a snapshot tells the restore, recorded in the backup's manifest (e.g. ejabberd's node name). */
+export type SnapshotFacts = Readonly<Record<string, string>>;
+
 export interface Driver {
   readonly kind: InstanceKind;
   readonly displayName: string;
@@ -302,6 +320,22 @@ export interface Driver {
 
   /** New admin credentials for Hearth (the old ones stop working); answers the secrets to store. */
   rotateAdminCredentials?(context: InstanceContext): Promise<InstanceSecrets>;
+
+  /** Set when Hearth can back this kind up: what to archive besides snapshot(). */
+  readonly backupLayout?: BackupLayout;
+
+  /**
+   * Writes a consistent copy of the live databases into `staging`, at the paths they have in the
+   * instance directory (or paths of the driver's own for dumps), while the server runs. Throws
+   * DriverError('backup/unsupported') for setups it cannot snapshot.
+   */
+  snapshot?(context: InstanceContext, staging: string): Promise<SnapshotFacts>;
+
+  /**
+   * A backup's files are in the instance directory and the server runs on them: loads what the
+   * server must load itself (ejabberd's Mnesia backup). `facts` are the snapshot's.
+   */
+  loadRestored?(context: InstanceContext, facts: SnapshotFacts): Promise<void>;
 
   probe(spec: InstanceSpec, options?: { readonly timeoutMs?: number }): Promise<ProbeResult>;
 
@@ -393,7 +427,8 @@ export type DriverErrorCode =
   | 'adopt/credentials_rejected'
   | 'room/not_found'
   | 'report/not_found'
-  | 'token/not_found';
+  | 'token/not_found'
+  | 'backup/unsupported';
 
 /** Messages never contain a password or other secret. */
 export class DriverError extends Error {

@@ -19,6 +19,7 @@ const API_CODES: Record<DriverErrorCode, ErrorCode> = {
   'room/not_found': 'room/not_found',
   'report/not_found': 'report/not_found',
   'token/not_found': 'registration_token/not_found',
+  'backup/unsupported': 'backup/unsupported',
 };
 
 /** A driver's or runtime's error as the API reports it (the message is already safe to show); anything else as it is. */

@@ -259,6 +259,11 @@ export class InstancesService {
     return { lines: [...lines, ...own] };
   }
 
+  /** A restore replaces the server's data: a lifecycle job like the others, one at a time per instance. */
+  async enqueueRestore(payload: JobPayloads['backup.restore'], createdById: string): Promise<string> {
+    return this.enqueueLifecycle(payload.instanceId, 'backup.restore', createdById, 'running', payload);
+  }
+
   /** Start, stop or restart: what the operator wants is recorded at once, for supervision to follow. */
   private async operate(id: string, job: 'instance.start' | 'instance.stop' | 'instance.restart', requester: Requester): Promise<InstanceAccepted> {
     const jobId = await this.enqueueLifecycle(id, job, requester.operatorId, job === 'instance.stop' ? 'stopped' : 'running', { instanceId: id });

@@ -37,12 +37,28 @@ export interface JobPayloads {
    * asked for (one attempt, no delivery record: there is no event behind it).
    */
   'alert.deliver': { deliveryId: string } | { channelId: string; test: true };
+  /** A schedule is due (from its BullMQ job scheduler): records a backup and queues backup.run for it. */
+  'backup.scheduled': { scheduleId: string };
+  /** Snapshot, archive, encrypt, upload and verify one backup (its Backup row says what and where), then prune by the keep rules. */
+  'backup.run': { backupId: string };
+  /** Reads the stored object back and compares its size and sha256 with the record; needs no key. */
+  'backup.verify': { backupId: string };
+  /**
+   * Puts a backup's data into an instance: `same` sets its current state aside first and brings
+   * it back if the restored server fails its checks; `new` waits for the new instance's
+   * provisioning first. The operator's identity waits in RestoreIdentities, never here.
+   */
+  'backup.restore': { backupId: string; instanceId: string; mode: 'same' | 'new'; identityRef: string };
+  /** Restores a backup into a scratch server, starts it, counts its accounts, removes it. */
+  'backup.drill': { backupId: string; identityRef: string };
+  /** Every few minutes: alerts for scheduled backups that did not happen, and settles backups whose job died. */
+  'backup.watch': Record<string, never>;
 }
 
 export type JobName = keyof JobPayloads;
 
 /** The jobs that start, stop, reconfigure or remove an instance's server: at most one of them at a time, and health checks leave it to them. */
-export const LIFECYCLE_JOBS = ['instance.provision', 'instance.start', 'instance.stop', 'instance.restart', 'instance.destroy', 'instance.reconfigure'] as const satisfies readonly JobName[];
+export const LIFECYCLE_JOBS = ['instance.provision', 'instance.start', 'instance.stop', 'instance.restart', 'instance.destroy', 'instance.reconfigure', 'backup.restore'] as const satisfies readonly JobName[];
 
 // A record (not an array) so the compiler insists every job name is listed here.
 const NAMES: Record<JobName, true> = {
@@ -60,6 +76,12 @@ const NAMES: Record<JobName, true> = {
   'room.purge-history': true,
   'instance.announce': true,
   'alert.deliver': true,
+  'backup.scheduled': true,
+  'backup.run': true,
+  'backup.verify': true,
+  'backup.restore': true,
+  'backup.drill': true,
+  'backup.watch': true,
 };
 export const JOB_NAMES = Object.keys(NAMES) as JobName[];
 

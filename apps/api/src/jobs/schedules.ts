@@ -4,4 +4,5 @@ import type { JobName } from './job-types';
 export const SCHEDULES: { name: JobName; everyMs: number }[] = [
   { name: 'console.prune', everyMs: 60 * 60_000 },
   { name: 'monitoring.prune-samples', everyMs: 24 * 60 * 60_000 },
+  { name: 'backup.watch', everyMs: 5 * 60_000 },
 ];

@@ -3,7 +3,8 @@ import type { InstanceStatus } from '@hearth/contracts';
 import { PrismaService } from '../database/prisma.service';
 import type { InstanceEvent } from '../generated/prisma/client';
 
-export type InstanceEventType = 'status-change' | 'crash' | 'restart' | 'action';
+/** backup-failed: a backup did not end verified; backup-missed: a scheduled backup did not happen when due. */
+export type InstanceEventType = 'status-change' | 'crash' | 'restart' | 'action' | 'backup-failed' | 'backup-missed';
 
 /**
  * Status changes and other events of instances. Every status write goes through transition(),

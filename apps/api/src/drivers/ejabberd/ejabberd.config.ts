@@ -12,6 +12,8 @@ export const EJABBERD_PATHS = {
   ctlConfig: 'conf/ejabberdctl.cfg',
   ctl: 'bin/ejabberdctl',
   spool: 'data',
+  /** Where a backup keeps the Mnesia backup the snapshot took (ejabberdctl backup). */
+  snapshot: 'backup/ejabberd.mnesia',
   logs: 'logs',
   certs: 'certs',
   /** In HOME (the runtime's home/), where Erlang looks for it. */

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { ExecOptions, ExecResult } from '../../runtimes/runtime';
+import { copyFile, mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { type ExecOptions, type ExecResult, RUNTIME_LAYOUT } from '../../runtimes/runtime';
 import { ensureSelfSignedCertificate } from '../certificates';
 import {
   type Account,
   type AccountSession,
+  type BackupLayout,
   type Capability,
   type CreateUserOptions,
   type Detection,
@@ -21,6 +22,7 @@ import {
   type ProbeResult,
   type RenderResult,
   type SessionInfo,
+  type SnapshotFacts,
 } from '../driver';
 import { findExecutable, readTextIfExists } from '../host-programs';
 import { xmlCharacters } from '../prosody/prosody-admin-socket';
@@ -96,6 +98,13 @@ export class EjabberdDriver implements Driver {
   readonly secretNames: readonly string[] = ['adminPassword', 'erlangCookie'];
   // ejabberd.log repeats the console output (foreground); error.log keeps the warnings and errors apart.
   readonly logFiles: readonly string[] = [join(EJABBERD_PATHS.logs, 'error.log')];
+  // Mnesia's files are never copied as they are: the snapshot is ejabberd's own online backup.
+  readonly backupLayout: BackupLayout = {
+    include: [EJABBERD_PATHS.configDir, EJABBERD_PATHS.certs],
+    exclude: [],
+    secrets: [],
+    state: [EJABBERD_PATHS.configDir, EJABBERD_PATHS.certs, EJABBERD_PATHS.spool, dirname(EJABBERD_PATHS.snapshot)],
+  };
 
   async detect(): Promise<Detection> {
     const binary = await findExecutable('ejabberdctl');
@@ -289,6 +298,44 @@ export class EjabberdDriver implements Driver {
 
   effectiveFederation(context: InstanceContext): Promise<FederationReadBack> {
     return effectiveEjabberdFederation(context, this.api(context));
+  }
+
+  /** Online and consistent: Mnesia's backup of every table, written by the server itself. */
+  async snapshot(context: InstanceContext, staging: string): Promise<SnapshotFacts> {
+    // The server writes it as the instance's user, so into a directory that user owns.
+    const written = join(context.spec.dir, RUNTIME_LAYOUT.homeDir, 'hearth-snapshot.mnesia');
+    try {
+      await this.ctlChecked(context, ['backup', written], 'Mnesia backup');
+      const copy = join(staging, EJABBERD_PATHS.snapshot);
+      await mkdir(dirname(copy), { recursive: true, mode: 0o700 });
+      await copyFile(written, copy);
+    } finally {
+      await rm(written, { force: true });
+    }
+    return { node: nodeName(context.spec) };
+  }
+
+  /** Mnesia's data belongs to its node name: a backup from another instance is renamed to this one's first. */
+  async loadRestored(context: InstanceContext, facts: SnapshotFacts): Promise<void> {
+    const { spec } = context;
+    const restored = join(spec.dir, EJABBERD_PATHS.snapshot);
+    const renamed = join(spec.dir, RUNTIME_LAYOUT.homeDir, 'hearth-restore.mnesia');
+    try {
+      let file = restored;
+      if (facts.node && facts.node !== nodeName(spec)) {
+        await this.ctlChecked(context, ['mnesia_change_nodename', facts.node, nodeName(spec), restored, renamed], 'Renaming the Mnesia backup to this node');
+        file = renamed;
+      }
+      await this.ctlChecked(context, ['restore', file], 'Mnesia restore');
+    } finally {
+      await rm(renamed, { force: true });
+      await rm(restored, { force: true });
+    }
+  }
+
+  private async ctlChecked(context: InstanceContext, args: readonly string[], what: string): Promise<void> {
+    const result = await this.ctl(context, args, { timeoutMs: 10 * 60_000 });
+    if (result.code !== 0) throw new DriverError('driver/admin_failed', `${what} failed: ${(result.stdout + result.stderr).trim().slice(0, 500)}`);
   }
 
   /** Runs this instance's ejabberdctl (e.g. `backup FILE`) as the instance's user. */

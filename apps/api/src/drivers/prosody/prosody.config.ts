@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import type { FederationMode, FederationPolicy, InstanceSpec } from '../driver';
 import { federationPolicy, federationPort } from '../federation-policy';
 import { effectiveTls, retentionDays } from '../validation';
@@ -13,6 +13,9 @@ export const PROSODY_PATHS = {
   adminSocket: 'run/admin.sock',
   pidFile: 'run/prosody.pid',
 } as const;
+
+/** Every store (accounts, rosters, archive) lives in this one SQLite database. */
+export const PROSODY_DATABASE = 'data/prosody.sqlite';
 
 const BASE_MODULES = [
   'roster',
@@ -106,7 +109,7 @@ export function renderProsodyConfig(spec: InstanceSpec): string {
     '',
     '-- SQLite, so a consistent snapshot can be taken while the server runs.',
     'storage = "sql"',
-    'sql = { driver = "SQLite3", database = "prosody.sqlite" }',
+    `sql = { driver = "SQLite3", database = "${posix.basename(PROSODY_DATABASE)}" }`,
     '',
     ...(days > 0 ? [`-- Messages leave the archive after ${days} days (expiry runs daily).`, `archive_expires_after = ${luaString(`${days}d`)}`] : ['-- No server-side message archive.']),
     '',

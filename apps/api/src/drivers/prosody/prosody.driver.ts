@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
   type Account,
+  type BackupLayout,
   type AccountSession,
   type Capability,
   type CreateUserOptions,
@@ -20,14 +21,16 @@ import {
   type ProbeResult,
   type RenderResult,
   type SessionInfo,
+  type SnapshotFacts,
 } from '../driver';
 import { ensureSelfSignedCertificate } from '../certificates';
 import { findExecutable, readTextIfExists } from '../host-programs';
+import { snapshotSqlite, sqliteFiles } from '../sqlite-snapshot';
 import { checkPassword, checkSocketPath, checkUsername, probeHost, validateSpec } from '../validation';
 import { probeClientPort } from '../xmpp-probe';
 import { type ReplResult, luaString, runAdminCommands, shellCall, xmlCharacters } from './prosody-admin-socket';
 import { effectiveProsodyFederation } from './prosody-federation';
-import { PROSODY_FEDERATION_MODES, PROSODY_PATHS, S2S_PORT, renderProsodyConfig } from './prosody.config';
+import { PROSODY_DATABASE, PROSODY_FEDERATION_MODES, PROSODY_PATHS, S2S_PORT, renderProsodyConfig } from './prosody.config';
 
 const execFileAsync = promisify(execFile);
 
@@ -63,6 +66,13 @@ export class ProsodyDriver implements Driver {
   readonly secretNames: readonly string[] = [];
   // It logs to stdout, which is the console log.
   readonly logFiles: readonly string[] = [];
+  readonly backupLayout: BackupLayout = {
+    include: [PROSODY_PATHS.config, PROSODY_PATHS.certs, PROSODY_PATHS.data],
+    // Storage is SQLite (sql in the config): the snapshot holds a consistent copy of the database.
+    exclude: sqliteFiles(PROSODY_DATABASE),
+    secrets: [],
+    state: [PROSODY_PATHS.config, PROSODY_PATHS.certs, PROSODY_PATHS.data],
+  };
 
   async detect(): Promise<Detection> {
     const binary = await findExecutable('prosody');
@@ -113,6 +123,12 @@ export class ProsodyDriver implements Driver {
 
   async bootstrap(_context: InstanceContext): Promise<void> {
     // The admin socket needs no account.
+  }
+
+  /** Online: SQLite's backup API copies the database while Prosody keeps serving. */
+  async snapshot({ spec }: InstanceContext, staging: string): Promise<SnapshotFacts> {
+    await snapshotSqlite(join(spec.dir, PROSODY_DATABASE), join(staging, PROSODY_DATABASE));
+    return {};
   }
 
   async probe(spec: InstanceSpec, options: { timeoutMs?: number } = {}): Promise<ProbeResult> {

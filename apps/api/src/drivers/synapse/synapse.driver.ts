@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
   type AdoptCredentials,
   type Account,
   type AccountSession,
   type Adoption,
+  type BackupLayout,
   type Capability,
   type EventReport,
   type FederationReadBack,
@@ -25,7 +26,9 @@ import {
   type ProbeResult,
   type RenderResult,
   type SessionInfo,
+  type SnapshotFacts,
 } from '../driver';
+import { snapshotSqlite, sqliteFiles } from '../sqlite-snapshot';
 import { requireSecret } from '../secrets';
 import { checkPassword, validateSpec } from '../validation';
 import { type DebianRootfs, RootfsError } from '../../runtimes/rootfs/debian-rootfs';
@@ -73,6 +76,15 @@ export class SynapseDriver implements Driver {
   readonly secretNames: readonly string[] = SYNAPSE_SECRETS;
   // It logs to its console (conf/log.yaml), which is the console log.
   readonly logFiles: readonly string[] = [];
+  readonly backupLayout: BackupLayout = {
+    // The media store's files never change once written, so they are archived as they are, live.
+    include: [dirname(SYNAPSE_PATHS.operatorConfig), SYNAPSE_PATHS.data],
+    exclude: sqliteFiles(SYNAPSE_PATHS.database),
+    // The server's identity and what its stored tokens and the admin account were made with; not
+    // the PostgreSQL role's password, which belongs to the database server.
+    secrets: [...SYNAPSE_SECRETS.filter((name) => name !== 'database_password'), 'admin_token'],
+    state: [dirname(SYNAPSE_PATHS.operatorConfig), SYNAPSE_PATHS.data],
+  };
 
   constructor(private readonly rootfs: DebianRootfs) {}
 
@@ -161,6 +173,13 @@ export class SynapseDriver implements Driver {
     // The old token stops working at once; one that was already invalid needs no logout.
     if (secrets.admin_token) await synapseRequest(baseUrl, '/_matrix/client/v3/logout', { method: 'POST', token: secrets.admin_token, body: {} });
     return { admin_token: fresh };
+  }
+
+  async snapshot({ spec }: InstanceContext, staging: string): Promise<SnapshotFacts> {
+    if (spec.baseUrl) throw new DriverError('backup/unsupported', 'Hearth does not run this adopted server, so it cannot reach its database or media; back it up where it runs');
+    if (spec.settings.database) throw new DriverError('backup/unsupported', 'Backups of a Synapse on PostgreSQL are not supported yet; back up its database with pg_dump');
+    await snapshotSqlite(join(spec.dir, SYNAPSE_PATHS.database), join(staging, SYNAPSE_PATHS.database));
+    return {};
   }
 
   async probe(spec: InstanceSpec, options: { timeoutMs?: number } = {}): Promise<ProbeResult> {
