@@ -77,7 +77,9 @@ export class SftpTarget implements BackupTarget {
   async test(): Promise<TargetCheck> {
     const { sftp, hostKeySha256 } = await this.session();
     await writeProbe(this);
-    const freeBytes = await freeSpace(sftp, this.config.path);
+    const freeBytes = await freeSpace(sftp, this.config.path).catch((error: unknown) => {
+      throw this.error(error, 'check the free space of', this.config.path);
+    });
     return {
       detail: `Wrote, read back and deleted a test file in ${this.config.path} on ${this.where}${describeFreeSpace(freeBytes)}`,
       hostKeySha256,
@@ -418,7 +420,7 @@ export class SftpTarget implements BackupTarget {
 }
 
 /** `SHA256:` and the unpadded base64 of the key's SHA-256, as `ssh-keygen -lf` shows it. */
-export function hostKeyFingerprint(key: Buffer): string {
+function hostKeyFingerprint(key: Buffer): string {
   return `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
 }
 
