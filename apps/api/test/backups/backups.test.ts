@@ -9,12 +9,16 @@ import { type TestApp, bearer, useTestContext, waitFor } from '../support/contex
 import { assertAuditTrailComplete } from '../support/audit';
 import { goOnline, loginFails } from '../instances/support';
 import { assertSucceeded, settled, startInstancesApp } from '../instances-api/support';
+import { sftpServerSkipReason, startSftpServer } from '../support/sftp-server';
+import { rootfsSkipReason, testVersionStore } from '../support/synapse-rootfs';
+import { matrixLogin } from '../synapse/matrix-client';
 
 // Backups end to end on real servers, a real age CLI, zstd and tar: back up, decrypt by hand,
 // destroy, restore, log in again and find the messages; wrong keys and broken targets.
 const RANGE = '28100-28199';
 const BRING_UP = ['install', 'write-config', 'prepare', 'start', 'wait-healthy', 'bootstrap', 'schedule-health'];
 const BACKUP_STEPS = ['snapshot', 'upload', 'verify', 'prune'];
+const RESTORE_STEPS = ['download', 'stop', 'set-aside', 'put-in-place', 'start', 'wait-healthy', 'load', 'bootstrap', 'check', 'clean-up'];
 
 describe('encrypted backups and restores', { timeout: 10 * 60_000 }, () => {
   const context = useTestContext();
@@ -63,7 +67,7 @@ describe('encrypted backups and restores', { timeout: 10 * 60_000 }, () => {
   };
 
   before(async () => {
-    app = await startInstancesApp(context, RANGE);
+    app = await startInstancesApp(context, RANGE, { HEARTH_VERSION_STORE: testVersionStore() });
     admin = await app.sessionFor((await app.createOperator('admin')).id);
     // The operator's key pair, made by the reference tool; Hearth only ever gets the public half.
     keyFile = join(context.dataDir, 'operator-key.txt');
@@ -169,8 +173,40 @@ describe('encrypted backups and restores', { timeout: 10 * 60_000 }, () => {
     assert.equal(wrongConfirm.body.code, 'backup/confirmation_mismatch');
     const restored = await app.http().post(`/api/backups/${backup.id}/restore`).set(bearer(admin)).send({ mode: 'same', identity, confirm: 'club' });
     assert.equal(restored.status, 202, restored.text);
-    assertSucceeded(await settled(app, admin, restored.body.jobId, 180_000), ['download', 'stop', 'set-aside', 'put-in-place', 'start', 'wait-healthy', 'load', 'bootstrap', 'check', 'clean-up']);
+    assertSucceeded(await settled(app, admin, restored.body.jobId, 180_000), RESTORE_STEPS);
     await bobReceives(xmpp, 'training moved to 7');
+  });
+
+  test('Synapse over SFTP: the host key is pinned, the backup lands on the server, a restore brings an erased account back', { skip: rootfsSkipReason || sftpServerSkipReason }, async () => {
+    const sftp = await startSftpServer();
+    context.onCleanup(() => sftp.stop());
+    context.secrets.add(sftp.privateKey.trim().split('\n')[1]!);
+    const created = await app.http().post('/api/backup-targets').set(bearer(admin)).send({
+      name: 'friend\'s server', kind: 'sftp', config: { host: sftp.host, port: sftp.port, username: sftp.username, path: `${sftp.dataDir}/hearth` }, secrets: { privateKey: sftp.privateKey },
+    });
+    assert.equal(created.status, 201, created.text);
+    assert.doesNotMatch(created.text, /PRIVATE KEY/);
+    const check = await app.http().post(`/api/backup-targets/${created.body.id}/check`).set(bearer(admin));
+    assert.equal(check.body.ok, true, check.body.detail);
+    assert.equal(check.body.hostKeySha256, sftp.hostKeySha256);
+    const pinned = await app.http().get(`/api/backup-targets/${created.body.id}`).set(bearer(admin));
+    assert.equal(pinned.body.config.hostKeySha256, sftp.hostKeySha256, 'pinned at the first successful check');
+
+    const matrix = await provision({ name: 'matrix', kind: 'synapse', domain: 'matrix.backup.test' });
+    await addUser(matrix, 'grandma');
+    assert.equal((await matrixLogin(matrix.baseUrl!, 'grandma', password)).status, 200);
+    const { backup, job } = await backUp(matrix, created.body.id);
+    assertSucceeded(job, BACKUP_STEPS);
+    const stored = readFileSync(join(sftp.dataDir, 'hearth', backup.objectKey!));
+    assert.equal(createHash('sha256').update(stored).digest('hex'), backup.sha256, 'the object on the SFTP server is the one recorded');
+
+    const erased = await app.http().delete(`/api/instances/${matrix.id}/users/grandma`).query({ confirm: 'grandma' }).set(bearer(admin));
+    assert.equal(erased.status, 204, erased.text);
+    assert.notEqual((await matrixLogin(matrix.baseUrl!, 'grandma', password)).status, 200);
+    const restored = await app.http().post(`/api/backups/${backup.id}/restore`).set(bearer(admin)).send({ mode: 'same', identity, confirm: 'matrix' });
+    assert.equal(restored.status, 202, restored.text);
+    assertSucceeded(await settled(app, admin, restored.body.jobId, 180_000), RESTORE_STEPS);
+    assert.equal((await matrixLogin(matrix.baseUrl!, 'grandma', password)).status, 200, 'grandma logs in again');
   });
 
   test('a wrong identity is refused before anything happens; the instance keeps running untouched', async () => {
