@@ -1,10 +1,13 @@
 import { lazy } from 'react';
 import FlagIcon from '@mui/icons-material/Flag';
+import StorageIcon from '@mui/icons-material/Storage';
+import VpnKeyIcon from '@mui/icons-material/VpnKey';
 import { Admin, CustomRoutes, Resource, memoryStore } from 'react-admin';
 import { Route } from 'react-router';
 import alertChannels from './alerts';
 import audit from './audit';
 import { authProvider } from './authProvider';
+import backups from './backups';
 import { dataProvider } from './dataProvider';
 import { i18nProvider } from './i18n/i18nProvider';
 import instances from './instances';
@@ -23,6 +26,8 @@ const ReportList = lazy(() => import('./moderation/ReportList'));
 const ReportShow = lazy(() => import('./moderation/ReportShow'));
 const InstanceRooms = lazy(() => import('./moderation/InstanceRooms'));
 const RoomShow = lazy(() => import('./moderation/RoomShow'));
+const BackupTargetList = lazy(() => import('./backups/targets/TargetList'));
+const BackupRecipientList = lazy(() => import('./backups/recipients/RecipientList'));
 
 // UI preferences live in memory only, so this console leaves nothing in the browser's storage.
 const store = memoryStore();
@@ -52,6 +57,10 @@ export function App() {
       <Resource name="reports" list={ReportList} icon={FlagIcon}>
         <Route path=":instanceId/:reportId" element={<ReportShow />} />
       </Resource>
+      <Resource name="backups" {...backups} />
+      {/* Their pages read them themselves (the API answers them all at once); resources so the menu lists them. */}
+      <Resource name="backup-targets" list={BackupTargetList} icon={StorageIcon} />
+      <Resource name="backup-recipients" list={BackupRecipientList} icon={VpnKeyIcon} />
       <Resource name="alert-channels" {...alertChannels} />
       <Resource name="operators" {...operators} />
       <Resource name="tokens" {...tokens} />

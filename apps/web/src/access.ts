@@ -13,6 +13,9 @@ const RESOURCE_PERMISSIONS = {
   'instance-invites': { read: 'instance-users.read', write: 'instance-users.manage' },
   reports: { read: 'moderation.read', write: 'moderation.manage' },
   'alert-channels': { read: 'alerts.read', write: 'alerts.manage' },
+  backups: { read: 'backups.read', write: 'backups.manage' },
+  'backup-targets': { read: 'backups.read', write: 'backups.manage' },
+  'backup-recipients': { read: 'backups.read', write: 'backups.manage' },
 } as const satisfies Record<ResourceName, { read: Permission; write: Permission | null }>;
 
 const READ_ACTIONS = new Set(['list', 'show', 'export']);

@@ -63,6 +63,10 @@ const RESOURCES = {
   'instance-invites': { path: '/instances/:instanceId/invites' },
   // The open reports of every server (its page reads them itself); a resource so the menu lists it with the others.
   reports: { path: '/reports' },
+  backups: { path: '/backups' },
+  // Listed by their own pages; resources so the menu lists them and access.ts hides them.
+  'backup-targets': { path: '/backup-targets' },
+  'backup-recipients': { path: '/backup-recipients' },
   'alert-channels': {
     path: '/alert-channels',
     creatable: ['name', 'kind', 'url', 'secret', 'enabled'],

@@ -95,6 +95,7 @@ export class BackupsService {
   async verify(id: string, createdById: string): Promise<BackupAccepted> {
     const backup = await this.find(id);
     if (!backup.objectKey) throw new HearthError('backup/not_verified', 'This backup never reached its target; there is nothing to check');
+    if (backup.status === 'pruned') throw new HearthError('backup/not_verified', 'This backup was pruned by its keep rules: its object is deleted');
     return { id, jobId: await this.jobs.enqueue('backup.verify', { backupId: id }, { createdById, targetType: 'backup', targetId: id }) };
   }
 

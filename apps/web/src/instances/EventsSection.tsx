@@ -13,6 +13,8 @@ const EVENT_TYPE_LABEL: Record<InstanceEvent['type'], string> = {
   crash: 'hearth.instances.events.type.crash',
   restart: 'hearth.instances.events.type.restart',
   action: 'hearth.instances.events.type.action',
+  'backup-failed': 'hearth.instances.events.type.backup-failed',
+  'backup-missed': 'hearth.instances.events.type.backup-missed',
 };
 
 /** The latest status changes, crashes, restarts and operator actions, newest first. */

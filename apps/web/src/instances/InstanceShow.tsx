@@ -31,6 +31,7 @@ import {
   useUpdate,
 } from 'react-admin';
 import { useCan } from '../access';
+import { BackupsSection } from '../backups/instance/BackupsSection';
 import { CopyableRow } from '../common/CopyableRow';
 import { Section } from '../common/Section';
 import { useNotifyError } from '../common/useNotifyError';
@@ -305,6 +306,7 @@ function InstanceDetails({ operation, pollMs, onOperationFinished, onDismiss }: 
   const translate = useTranslate();
   const mayReadLogs = useCan('instances.logs');
   const mayReadMembers = useCan('instance-users.read');
+  const mayReadBackups = useCan('backups.read');
   if (!instance) return null;
   return (
     <Grid container spacing={2} sx={{ mt: 1 }}>
@@ -331,6 +333,7 @@ function InstanceDetails({ operation, pollMs, onOperationFinished, onDismiss }: 
         <Stack spacing={2}>
           <Overview instance={instance} />
           <FederationSection instance={instance} />
+          {mayReadBackups && <BackupsSection instance={instance} />}
         </Stack>
       </Grid>
       <Grid size={{ xs: 12, lg: 6 }}>
