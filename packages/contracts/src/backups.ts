@@ -24,7 +24,7 @@ export type BackupRecipient = z.infer<typeof BackupRecipient>;
 
 export const CreateBackupRecipientRequest = z.object({ name: z.string().trim().min(1).max(100), publicKey: AgeRecipientKey }).strict();
 
-export const BackupTargetKind = z.enum(['local', 'sftp']);
+export const BackupTargetKind = z.enum(['local', 'sftp', 's3']);
 export type BackupTargetKind = z.infer<typeof BackupTargetKind>;
 
 const RemotePath = z.string().trim().min(1).max(1000);
@@ -45,9 +45,25 @@ export const SftpTargetSecrets = z
   .strict()
   .refine((s) => s.password || s.privateKey, 'give a password or a private key');
 
+/** An S3-compatible bucket (AWS, MinIO, Garage, Backblaze B2, Wasabi...), reached at `endpoint` with Signature V4. */
+export const S3TargetConfig = z
+  .object({
+    endpoint: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).max(2000),
+    region: z.string().trim().min(1).max(64).default('us-east-1'),
+    bucket: z.string().trim().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid bucket name'),
+    /** Keys are written below this prefix ('' for the bucket's root). */
+    prefix: z.string().trim().max(500).default(''),
+    accessKeyId: z.string().trim().min(1).max(200),
+    /** Bucket in the path (most self-hosted servers) rather than in the host name. */
+    pathStyle: z.boolean().default(true),
+  })
+  .strict();
+export const S3TargetSecrets = z.object({ secretAccessKey: z.string().min(1).max(500) }).strict();
+
 export const CreateBackupTargetRequest = z.discriminatedUnion('kind', [
   z.object({ name: z.string().trim().min(1).max(100), kind: z.literal('local'), config: LocalTargetConfig }).strict(),
   z.object({ name: z.string().trim().min(1).max(100), kind: z.literal('sftp'), config: SftpTargetConfig, secrets: SftpTargetSecrets }).strict(),
+  z.object({ name: z.string().trim().min(1).max(100), kind: z.literal('s3'), config: S3TargetConfig, secrets: S3TargetSecrets }).strict(),
 ]);
 export type CreateBackupTargetRequest = z.output<typeof CreateBackupTargetRequest>;
 

@@ -8,7 +8,7 @@ import { Prisma, type BackupTarget as BackupTargetRow } from '../generated/prism
 import { errorMessage } from '../jobs/job-context';
 import type { BackupTarget } from './targets/backup-target';
 import { TargetError } from './targets/target-error';
-import { openTarget } from './targets/targets';
+import { type TargetKind, openTarget } from './targets/targets';
 
 /** Backup targets: their records (secrets sealed), and opening one to use it. */
 @Injectable()
@@ -33,7 +33,7 @@ export class BackupTargetsService {
           name: input.name,
           kind: input.kind,
           config: input.config,
-          secretsEnc: input.kind === 'sftp' ? this.box.seal(JSON.stringify(input.secrets)) : null,
+          secretsEnc: input.kind === 'local' ? null : this.box.seal(JSON.stringify(input.secrets)),
         },
       });
       return view(row);
@@ -79,7 +79,7 @@ export class BackupTargetsService {
 
   /** Opens the target for one piece of work and closes it after, whatever happens. */
   async use<T>(row: BackupTargetRow, work: (target: BackupTarget) => Promise<T>): Promise<T> {
-    const target = openTarget(row.kind as 'local' | 'sftp', row.config, row.secretsEnc ? (JSON.parse(this.box.open(row.secretsEnc)) as Record<string, string>) : {});
+    const target = openTarget(row.kind as TargetKind, row.config, row.secretsEnc ? (JSON.parse(this.box.open(row.secretsEnc)) as Record<string, string>) : {});
     try {
       return await work(target);
     } finally {

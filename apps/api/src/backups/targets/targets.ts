@@ -2,10 +2,11 @@ import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import type { BackupTarget } from './backup-target';
 import { LocalTarget } from './local.target';
+import { S3Target } from './s3.target';
 import { SftpTarget } from './sftp.target';
 import { TargetError } from './target-error';
 
-export type TargetKind = 'local' | 'sftp';
+export type TargetKind = 'local' | 'sftp' | 's3';
 
 export const localTargetConfig = z
   .object({
@@ -38,6 +39,22 @@ export const sftpTargetSecrets = z
   .strict()
   .refine((secrets) => secrets.password !== undefined || secrets.privateKey !== undefined, 'needs a password or a private key');
 
+/** As @hearth/contracts' S3TargetConfig. */
+export const s3TargetConfig = z
+  .object({
+    endpoint: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).max(2000),
+    region: z.string().trim().min(1).max(64).default('us-east-1'),
+    bucket: z.string().trim().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid bucket name'),
+    /** Keys are written below this prefix ('' for the bucket's root). */
+    prefix: z.string().trim().max(500).default(''),
+    accessKeyId: z.string().trim().min(1).max(200),
+    /** Bucket in the path (most self-hosted servers) rather than in the host name. */
+    pathStyle: z.boolean().default(true),
+  })
+  .strict();
+
+export const s3TargetSecrets = z.object({ secretAccessKey: z.string().min(1).max(500) }).strict();
+
 /** A target from its stored settings and opened secrets; the caller closes it. */
 export function openTarget(kind: TargetKind, config: unknown, secrets: Record<string, string>): BackupTarget {
   switch (kind) {
@@ -45,6 +62,8 @@ export function openTarget(kind: TargetKind, config: unknown, secrets: Record<st
       return new LocalTarget(parse(kind, 'settings', localTargetConfig, config));
     case 'sftp':
       return new SftpTarget(parse(kind, 'settings', sftpTargetConfig, config), parse(kind, 'credentials', sftpTargetSecrets, secrets));
+    case 's3':
+      return new S3Target(parse(kind, 'settings', s3TargetConfig, config), parse(kind, 'credentials', s3TargetSecrets, secrets));
   }
 }
 
