@@ -20,6 +20,7 @@ import { HealthScheduleReconciler } from './monitoring/health-schedule.reconcile
 import { OpenApiModule } from './openapi/openapi.module';
 import { OperatorsModule } from './operators/operators.module';
 import { RedisModule } from './redis/redis.module';
+import { RetentionModule } from './retention/retention.module';
 import { TokensModule } from './tokens/tokens.module';
 
 /** What a process that runs jobs adds: the BullMQ worker and the repair of health-check schedulers. */
@@ -27,7 +28,7 @@ const WORKER_PROVIDERS = [WorkerService, HealthScheduleReconciler];
 
 /** Everything but the HTTP-only parts: shared by the API, the worker and the CLI. */
 function coreModules(config: HearthConfig) {
-  return [ConfigModule.forRoot(config), DatabaseModule, RedisModule, CryptoModule, AuditModule, AuthModule, JobsModule, OperatorsModule, TokensModule, MaintenanceModule, MonitoringModule, InstancesModule, AccountsModule, ModerationModule, FederationModule, AlertsModule, BackupsModule];
+  return [ConfigModule.forRoot(config), DatabaseModule, RedisModule, CryptoModule, AuditModule, AuthModule, JobsModule, OperatorsModule, TokensModule, MaintenanceModule, MonitoringModule, InstancesModule, AccountsModule, ModerationModule, FederationModule, AlertsModule, BackupsModule, RetentionModule];
 }
 
 @Module({})

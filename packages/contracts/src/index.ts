@@ -13,3 +13,5 @@ export * from './moderation.js';
 export * from './alerts.js';
 export * from './federation.js';
 export * from './backups.js';
+export * from './server-retention.js';
+export * from './retention.js';

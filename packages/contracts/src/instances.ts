@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ServerRetention } from './server-retention.js';
 import { IsoDate, ListQuery } from './common.js';
 
 export const InstanceKind = z.enum(['prosody', 'ejabberd', 'synapse']);
@@ -28,8 +29,10 @@ export const BindAddress = z.union([z.ipv4(), z.ipv6()], { error: 'must be an IP
 export const InstanceSettings = z
   .object({
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).optional(),
-    /** Message archive (MAM) retention; the retention-policy feature will drive this. */
+    /** Message archive (MAM) retention in days; a retention policy's `retention.messageDays` wins over it. */
     messageRetentionDays: z.number().int().min(1).max(3650).optional(),
+    /** What the instance's retention policy sets on the server (applied by the policy, not edited directly). */
+    retention: ServerRetention.optional(),
     tls: z.object({ mode: z.enum(['off', 'self-signed']) }).optional(),
     /** Synapse: the https URL clients reach it through (a reverse proxy); default http://<bind address>:<client port>/. */
     publicBaseUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
@@ -165,7 +168,7 @@ export const HealthSamplesQuery = z.object({
 export const InstanceEvent = z.object({
   id: z.string(),
   at: z.string(),
-  type: z.enum(['status-change', 'crash', 'restart', 'action', 'backup-failed', 'backup-missed']),
+  type: z.enum(['status-change', 'crash', 'restart', 'action', 'backup-failed', 'backup-missed', 'privacy-drift']),
   fromStatus: InstanceStatus.nullable(),
   toStatus: InstanceStatus.nullable(),
   reason: z.string(),

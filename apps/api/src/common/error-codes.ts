@@ -98,6 +98,10 @@ export const ERROR_CODES = {
   'restore/identity_invalid': { status: 400, title: 'This is not an age identity (AGE-SECRET-KEY-1...)' },
   'restore/identity_mismatch': { status: 422, title: 'None of the identities can decrypt this backup' },
 
+  'retention_policy/not_found': { status: 404, title: 'No such retention policy' },
+  'retention_policy/name_taken': { status: 409, title: 'A retention policy with this name exists' },
+  'retention_policy/in_use': { status: 409, title: 'Instances or Hearth itself still follow this policy' },
+
   'service/unavailable': { status: 503, title: 'A service Hearth depends on is unavailable' },
   'internal/error': { status: 500, title: 'Hearth failed unexpectedly; the log has details' },
 } as const satisfies Record<string, { status: number; title: string }>;

@@ -54,6 +54,10 @@ const EnvSchema = z.object({
   HEARTH_INSTANCE_UID_BASE: z.coerce.number().int().min(1000).max(4_000_000_000).default(2_000_000),
   /** Health samples of instances older than this are deleted by the daily prune. */
   HEARTH_SAMPLE_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** How often Hearth deletes what servers keep past their retention and do not expire themselves. */
+  HEARTH_PURGE_INTERVAL_SEC: z.coerce.number().int().min(1).max(86_400).default(3600),
+  /** How often each instance's privacy report is checked for drift (an alert when a knob drifts). */
+  HEARTH_PRIVACY_CHECK_INTERVAL_SEC: z.coerce.number().int().min(5).max(86_400).default(900),
   /** Delay before the first retry of a failed alert delivery; it doubles with each of the 4 retries. */
   HEARTH_ALERT_RETRY_DELAY_MS: z.coerce.number().int().min(100).max(3600_000).default(30_000),
 });
@@ -89,6 +93,8 @@ export interface HearthConfig {
   instanceUidBase: number;
   version: string;
   sampleRetentionDays: number;
+  purgeIntervalSec: number;
+  privacyCheckIntervalSec: number;
   alertRetryDelayMs: number;
 }
 
@@ -135,6 +141,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HearthConfig {
     instanceUidBase: e.HEARTH_INSTANCE_UID_BASE,
     version: readVersion(),
     sampleRetentionDays: e.HEARTH_SAMPLE_RETENTION_DAYS,
+    purgeIntervalSec: e.HEARTH_PURGE_INTERVAL_SEC,
+    privacyCheckIntervalSec: e.HEARTH_PRIVACY_CHECK_INTERVAL_SEC,
     alertRetryDelayMs: e.HEARTH_ALERT_RETRY_DELAY_MS,
   };
 }

@@ -8,7 +8,10 @@
  * - Steps are idempotent, so a job can run them again after a crash.
  * - Secrets never go in argv or in an error message; they travel in stdin, env or a socket.
  */
+import type { ServerKnob, ServerRetention } from '@hearth/contracts';
 import type { FileEntry, ProcessSpec, Runtime } from '../runtimes/runtime';
+
+export type { ServerKnob, ServerRetention };
 
 export type InstanceKind = 'prosody' | 'ejabberd' | 'synapse';
 
@@ -74,6 +77,19 @@ export interface InstanceSettings {
   readonly database?: DatabaseSettings;
   /** Which other servers this one talks to; default closed (no federation). */
   readonly federation?: FederationPolicy;
+  /**
+   * The retention policy's knobs (see ServerRetention); when set, `messageDays` wins over
+   * messageRetentionDays and `logLevel` over logLevel.
+   */
+  readonly retention?: ServerRetention;
+}
+
+/** A retention knob as the running server has it. */
+export interface KnobReading {
+  /** In the policy's terms: days (null: kept for good, 0: none kept), on/off, a level, a list. */
+  readonly value: ServerRetention[ServerKnob];
+  /** Where it was read (the live server, its effective config) and anything the operator should know. */
+  readonly detail: string;
 }
 
 export type FederationMode = 'open' | 'allowlist' | 'denylist' | 'closed';
@@ -404,6 +420,21 @@ export interface Driver {
 
   /** Deletes what the retention settings say has expired; a no-op where the server expires data itself. */
   enforceRetention(context: InstanceContext): Promise<void>;
+
+  /**
+   * The retention knobs this server cannot honour, each with the reason shown to the operator;
+   * every other knob is applied (in its config, or by enforceRetention) and read back.
+   */
+  readonly unsupportedKnobs: Readonly<Partial<Record<ServerKnob, string>>>;
+
+  /** Where what the server kept before any policy differs from retentionOf()'s common defaults. */
+  readonly retentionDefaults?: Readonly<Partial<ServerRetention>>;
+
+  /**
+   * What the running server does for each knob it supports, read back from the live server or
+   * its effective config, never from Hearth's own settings. A knob it could not read is left out.
+   */
+  effectiveRetention?(context: InstanceContext): Promise<Partial<Record<ServerKnob, KnobReading>>>;
 
   /**
    * Checks a server that runs elsewhere and the credentials for it, for adoption. Throws

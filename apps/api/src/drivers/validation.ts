@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
-import { DriverError, type InstanceSpec, type PortRequirement, type TlsSettings } from './driver';
+import { DriverError, type InstanceSpec, type PortRequirement, type ServerRetention, type TlsSettings } from './driver';
+import { retentionOf } from './retention';
 
 const ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
@@ -25,8 +26,30 @@ export function effectiveTls(spec: InstanceSpec): TlsSettings {
   return spec.settings.tls ?? (isLoopback(spec.bindAddress) ? { mode: 'off' } : { mode: 'self-signed' });
 }
 
-export function retentionDays(spec: InstanceSpec): number {
-  return spec.settings.messageRetentionDays ?? 7;
+/** The knobs counted in days: null keeps for good, 0 keeps none. */
+type DayKnob = 'messageDays' | 'mediaDays' | 'remoteMediaDays' | 'ipDays' | 'redactedDays' | 'offlineDays';
+
+const DAY_KNOBS: readonly DayKnob[] = ['messageDays', 'mediaDays', 'remoteMediaDays', 'ipDays', 'redactedDays', 'offlineDays'];
+const LOG_LEVELS: ReadonlySet<string> = new Set(['debug', 'info', 'warn', 'error']);
+const MAX_DAYS = 36_500;
+
+/**
+ * The retention knobs a driver renders and enforces: retentionOf(spec), checked so that each can
+ * go into a config file or a command as it is (whole days 0-36500 or null, a known log level,
+ * booleans).
+ */
+export function retentionKnobs(spec: Pick<InstanceSpec, 'settings'>): ServerRetention {
+  const knobs = retentionOf(spec);
+  const invalid = (message: string) => new DriverError('spec/invalid', `Retention: ${message}`);
+  for (const knob of DAY_KNOBS) {
+    const days = knobs[knob];
+    if (days !== null && !(Number.isInteger(days) && days >= 0 && days <= MAX_DAYS)) throw invalid(`${knob} must be null or a whole number of days, 0-${MAX_DAYS}`);
+  }
+  if (!LOG_LEVELS.has(knobs.logLevel)) throw invalid(`logLevel must be one of ${[...LOG_LEVELS].join(', ')}`);
+  for (const knob of ['pushContent', 'presence', 'urlPreviews', 'logIps'] as const) {
+    if (typeof knobs[knob] !== 'boolean') throw invalid(`${knob} must be true or false`);
+  }
+  return knobs;
 }
 
 /** Checks everything a driver puts into a config file or a command line. */

@@ -5,6 +5,8 @@ import type { HearthConfig } from '../config/config';
 import { PrismaService } from '../database/prisma.service';
 import type { Driver, InstanceContext, InstanceSettings } from '../drivers/driver';
 import { FEDERATION_CLOSED, describePolicy, samePolicy } from '../drivers/federation-policy';
+import { retentionOf, sameKnob } from '../drivers/retention';
+import type { ServerKnob } from '../drivers/driver';
 import { waitHealthy } from '../drivers/wait-healthy';
 import type { Instance as InstanceRow, Prisma } from '../generated/prisma/client';
 import { JobCancelledError, type JobContext, errorMessage } from '../jobs/job-context';
@@ -41,6 +43,16 @@ const READ_BACKS: { [K in keyof InstanceSettings]?: (driver: Driver, context: In
     const read = await driver.effectiveFederation(context);
     if (!read.policy || !samePolicy(read.policy, policy)) {
       throw new Error(`The server's federation is ${describePolicy(read.policy)}, not ${describePolicy(policy)}: ${read.detail}`);
+    }
+  },
+  // Every knob the server supports and can tell: a policy it does not take is undone.
+  retention: async (driver, context, wanted) => {
+    if (!driver.effectiveRetention) return;
+    const want = retentionOf({ settings: wanted }, driver.retentionDefaults);
+    const read = await driver.effectiveRetention(context);
+    const differing = (Object.keys(read) as ServerKnob[]).filter((knob) => !sameKnob(read[knob]!.value, want[knob]));
+    if (differing.length) {
+      throw new Error(`The server does not do what its retention policy says: ${differing.map((knob) => `${knob} is ${JSON.stringify(read[knob]!.value)}, not ${JSON.stringify(want[knob])} (${read[knob]!.detail})`).join('; ')}`);
     }
   },
 };

@@ -53,6 +53,12 @@ export interface JobPayloads {
   'backup.drill': { backupId: string; identityRef: string };
   /** Every few minutes: alerts for scheduled backups that did not happen, and settles backups whose job died. */
   'backup.watch': Record<string, never>;
+  /** Deletes what one server keeps past its retention and does not expire itself (HEARTH_PURGE_INTERVAL_SEC). */
+  'instance.purge': { instanceId: string };
+  /** Checks every instance's privacy report; a knob that drifts raises an alert. Keeps the purge schedulers. */
+  'retention.check': Record<string, never>;
+  /** Deletes Hearth's own records past the console policy: audit events, finished jobs. */
+  'console.retention': Record<string, never>;
 }
 
 export type JobName = keyof JobPayloads;
@@ -82,6 +88,9 @@ const NAMES: Record<JobName, true> = {
   'backup.restore': true,
   'backup.drill': true,
   'backup.watch': true,
+  'instance.purge': true,
+  'retention.check': true,
+  'console.retention': true,
 };
 export const JOB_NAMES = Object.keys(NAMES) as JobName[];
 

@@ -7,7 +7,7 @@ import { JobPlans } from './job-plans';
 import { JobQueue, QUEUE_NAME, bullConnection } from './job-queue';
 import { JobRecords } from './job-records';
 import { HEARTBEAT_MS, JobRunner } from './job-runner';
-import { SCHEDULES } from './schedules';
+import { schedules } from './schedules';
 
 // A run not heard from for this long has lost its worker.
 const SILENCE_MS = HEARTBEAT_MS * 6;
@@ -46,7 +46,7 @@ export class WorkerService implements OnApplicationBootstrap, OnModuleDestroy {
       if (job?.data.runId && /stalled/i.test(error.message)) void this.records.fail(job.data.runId, 'The worker stopped during this job, twice');
     });
     this.worker.on('error', (error) => this.logger.error({ msg: 'worker error', error: error.message }));
-    for (const schedule of SCHEDULES) {
+    for (const schedule of schedules(this.config)) {
       await this.jobQueue.queue.upsertJobScheduler(schedule.name, { every: schedule.everyMs }, { name: schedule.name, data: {} });
     }
     await this.sweep();

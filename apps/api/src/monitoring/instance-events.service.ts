@@ -3,8 +3,11 @@ import type { InstanceStatus } from '@hearth/contracts';
 import { PrismaService } from '../database/prisma.service';
 import type { InstanceEvent } from '../generated/prisma/client';
 
-/** backup-failed: a backup did not end verified; backup-missed: a scheduled backup did not happen when due. */
-export type InstanceEventType = 'status-change' | 'crash' | 'restart' | 'action' | 'backup-failed' | 'backup-missed';
+/**
+ * backup-failed: a backup did not end verified; backup-missed: a scheduled backup did not happen
+ * when due; privacy-drift: the server does something else than its retention policy says.
+ */
+export type InstanceEventType = 'status-change' | 'crash' | 'restart' | 'action' | 'backup-failed' | 'backup-missed' | 'privacy-drift';
 
 /**
  * Status changes and other events of instances. Every status write goes through transition(),

@@ -15,7 +15,7 @@ type ServerRule = { readonly allowOnly: readonly string[] } | { readonly allowAl
  * ACLs it names, and the s2s listeners; a listener also has to answer an s2s stream header.
  */
 export async function effectiveEjabberdFederation(context: InstanceContext, api: EjabberdHttpApi): Promise<FederationReadBack> {
-  const config = await dumpConfig(context, api);
+  const config = await dumpConfig(context, api, ['s2s_access', 'access_rules', 'acl', 'listen']);
   const access = config.s2s_access === undefined ? 'all' : config.s2s_access;
   const rule = serverRule(access, config.access_rules, config.acl);
   const ports = s2sListeners(config.listen);
@@ -45,14 +45,15 @@ function describeRule(rule: ServerRule | undefined): string {
   return rule.allowAllBut.length > 0 ? `allows every server but ${rule.allowAllBut.join(', ')}` : 'allows every server';
 }
 
-async function dumpConfig(context: InstanceContext, api: EjabberdHttpApi): Promise<Record<string, YamlData | undefined>> {
+/** These top-level keys of the configuration the node loaded (dump_config), undefined where it has none. */
+export async function dumpConfig(context: InstanceContext, api: EjabberdHttpApi, keys: readonly string[]): Promise<Record<string, YamlData | undefined>> {
   // In the instance user's home, which the node may write; a name of its own per read, removed after.
   const file = join('home', `dump-config-${randomBytes(6).toString('hex')}.yml`);
   try {
     await api.call('dump_config', { out: join(context.spec.dir, file) });
     const read = await context.runtime.exec(context.spec, 'cat', ['--', file], { timeoutMs: 10_000 });
     if (read.code !== 0) throw new DriverError('driver/admin_failed', `Could not read ejabberd's dump_config: ${read.stderr.trim().slice(0, 300)}`);
-    return readYamlKeys(read.stdout, ['s2s_access', 'access_rules', 'acl', 'listen']);
+    return readYamlKeys(read.stdout, keys);
   } catch (error) {
     if (error instanceof YamlSubsetError) throw new DriverError('driver/admin_failed', `Hearth can't read ejabberd's dump_config: ${error.message}`);
     if (error instanceof DriverError) throw error;

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { DriverError, type FederationMode, type FederationPolicy, type InstanceSpec } from '../driver';
 import { selfSignedPaths } from '../certificates';
 import { federationPolicy, federationPort } from '../federation-policy';
-import { effectiveTls, retentionDays } from '../validation';
+import { effectiveTls, retentionKnobs } from '../validation';
 import { type YamlValue, toYaml } from '../yaml';
 
 /** Where the ejabberd driver keeps things inside the instance directory. */
@@ -42,10 +42,25 @@ export const S2S_PORT = 's2s';
 /** The names Hearth gives its federation rule and ACLs in ejabberd.yml. */
 export const FEDERATION_NAMES = { rule: 'federation', allowed: 'federation_allowed', refused: 'federation_refused' } as const;
 
+/**
+ * Where Hearth's purge finds its windows (whole days) in the configuration the node loaded:
+ * ejabberd 23.01 expires neither archived nor offline messages itself. Shaper rules because
+ * ejabberd keeps them in the loaded configuration (dump_config) and accepts any name and a
+ * positive number; nothing in ejabberd uses these two.
+ */
+export const RETENTION_RULES = { messages: 'hearth_message_days', offline: 'hearth_offline_days' } as const;
+
+const RETENTION_HEADER = [
+  `shaper_rules ${RETENTION_RULES.messages} and ${RETENTION_RULES.offline}: the days archived and offline messages are kept.`,
+  "ejabberd expires neither itself and uses neither rule: Hearth's purge reads them from the running node",
+  '(dump_config) and deletes older messages (delete_old_mam_messages, delete_old_messages). No rule: kept for good.',
+].join('\n');
+
 /** ejabberd.yml for ejabberd 23.01: one virtual host, listeners on the chosen addresses only. */
 export function renderEjabberdConfig(spec: InstanceSpec): string {
   const tls = effectiveTls(spec);
-  const days = retentionDays(spec);
+  const retention = retentionKnobs(spec);
+  const days = retention.messageDays;
   const certfiles =
     tls.mode === 'self-signed'
       ? [join(spec.dir, selfSignedPaths(spec.domain).certificate), join(spec.dir, selfSignedPaths(spec.domain).key)]
@@ -62,7 +77,8 @@ export function renderEjabberdConfig(spec: InstanceSpec): string {
     mod_client_state: {},
     mod_disco: {},
     mod_last: {},
-    mod_offline: { access_max_user_messages: 'max_user_offline_messages' },
+    // Not loaded when no offline message may be kept: messages to accounts that are offline bounce.
+    ...(retention.offlineDays === 0 ? {} : { mod_offline: { access_max_user_messages: 'max_user_offline_messages' } }),
     mod_ping: {},
     mod_privacy: {},
     mod_private: {},
@@ -77,18 +93,20 @@ export function renderEjabberdConfig(spec: InstanceSpec): string {
     mod_vcard_xupdate: {},
     mod_version: { show_os: false },
   };
-  // No expiry option in 23.01: the scheduled retention job deletes what is older (delete_old_mam_messages).
+  // No expiry option in 23.01: Hearth's purge deletes what is older (delete_old_mam_messages, RETENTION_RULES).
   // With the archive off mod_mam stays loaded, archiving nothing: its remove_user hook is what erases
-  // an account's archive, including one kept from before the archive was turned off.
-  modules.mod_mam = days > 0 ? { assume_mam_usage: true, default: 'always' } : { default: 'never', access_preferences: 'none' };
+  // an account's archive, including one kept from before the archive was turned off, and the purge
+  // deletes the rest.
+  modules.mod_mam = days !== 0 ? { assume_mam_usage: true, default: 'always' } : { default: 'never', access_preferences: 'none' };
   const federation = federationPolicy(spec, EJABBERD_FEDERATION_MODES);
   // Dialback: how servers without a certificate the other side trusts prove who they are.
   if (federation.mode !== 'closed') modules.mod_s2s_dialback = {};
 
   const config: Record<string, YamlValue> = {
     hosts: [spec.domain],
-    loglevel: LOG_LEVELS[spec.settings.logLevel ?? 'info'],
-    hide_sensitive_log_data: true,
+    loglevel: LOG_LEVELS[retention.logLevel],
+    // Client IP addresses (and passwords of API calls) become "hidden_by_ejabberd" in the logs.
+    hide_sensitive_log_data: !retention.logIps,
     log_rotate_size: 10 * 1024 * 1024,
     log_rotate_count: 1,
     // Never reach out to Let's Encrypt by itself.
@@ -121,7 +139,13 @@ export function renderEjabberdConfig(spec: InstanceSpec): string {
       ...(federation.mode === 'closed' ? [] : [{ port: federationPort(spec, S2S_PORT), ip: spec.bindAddress, module: 'ejabberd_s2s_in', max_stanza_size: 524288 }]),
     ],
     shaper: { normal: { rate: 3000, burst_size: 20000 }, fast: 100000 },
-    shaper_rules: { max_user_sessions: 10, max_user_offline_messages: 1000, c2s_shaper: 'normal' },
+    shaper_rules: {
+      max_user_sessions: 10,
+      max_user_offline_messages: 1000,
+      c2s_shaper: 'normal',
+      ...(days ? { [RETENTION_RULES.messages]: days } : {}),
+      ...(retention.offlineDays ? { [RETENTION_RULES.offline]: retention.offlineDays } : {}),
+    },
     acl: {
       hearth_admin: { user: adminJid(spec) },
       local: { user_regexp: '' },
@@ -142,7 +166,7 @@ export function renderEjabberdConfig(spec: InstanceSpec): string {
     },
     modules,
   };
-  return toYaml(config, `Rendered by Hearth for instance ${spec.id}. Hearth rewrites this file: change the instance's settings instead.`);
+  return toYaml(config, `Rendered by Hearth for instance ${spec.id}. Hearth rewrites this file: change the instance's settings instead.\n\n${RETENTION_HEADER}`);
 }
 
 function federationAcl(federation: FederationPolicy): Record<string, YamlValue> {

@@ -17,20 +17,23 @@ import {
   type InstanceContext,
   type InstanceSecrets,
   type InstanceSpec,
+  type KnobReading,
   type PortRequirement,
   type ProbeCheck,
   type ProbeResult,
   type RenderResult,
+  type ServerKnob,
   type SessionInfo,
   type SnapshotFacts,
 } from '../driver';
 import { findExecutable, readTextIfExists } from '../host-programs';
 import { xmlCharacters } from '../prosody/prosody-admin-socket';
 import { requireSecret } from '../secrets';
-import { checkPassword, checkUsername, probeHost, retentionDays, validateSpec } from '../validation';
+import { checkPassword, checkUsername, probeHost, retentionKnobs, validateSpec } from '../validation';
 import { probeClientPort } from '../xmpp-probe';
 import { effectiveEjabberdFederation } from './ejabberd-federation';
 import { EjabberdApiError, EjabberdHttpApi } from './ejabberd-http-api';
+import { EJABBERD_UNSUPPORTED_KNOBS, effectiveEjabberdRetention, enforceEjabberdRetention } from './ejabberd-retention';
 import {
   EJABBERD_FEDERATION_MODES,
   EJABBERD_PATHS,
@@ -54,6 +57,8 @@ const DEACTIVATED_REASON = "Account deactivated by the server's operator";
  * last-seen empty rather than keep the operator waiting.
  */
 const LAST_SEEN_LIMIT = 100;
+/** How long one purge command may take: Mnesia's delete_old_* read the whole table. */
+const PURGE_TIMEOUT_MS = 10 * 60_000;
 
 /**
  * Creates or resets an account by calling ejabberd_auth on the node over Erlang distribution,
@@ -94,6 +99,7 @@ export class EjabberdDriver implements Driver {
     { name: 'dist', bind: 'loopback', description: 'Erlang distribution, for ejabberdctl (no epmd)' },
   ];
   readonly federationModes: readonly FederationMode[] = EJABBERD_FEDERATION_MODES;
+  readonly unsupportedKnobs: Readonly<Partial<Record<ServerKnob, string>>> = EJABBERD_UNSUPPORTED_KNOBS;
   readonly federationPort = S2S_PORT;
   readonly secretNames: readonly string[] = ['adminPassword', 'erlangCookie'];
   // ejabberd.log repeats the console output (foreground); error.log keeps the warnings and errors apart.
@@ -124,6 +130,7 @@ export class EjabberdDriver implements Driver {
 
   async render(spec: InstanceSpec, secrets: InstanceSecrets): Promise<RenderResult> {
     validateSpec(spec, this.portNames);
+    retentionKnobs(spec);
     const cookie = requireSecret(secrets, 'erlangCookie');
     if (!/^[A-Za-z0-9_-]{20,}$/.test(cookie)) throw new DriverError('spec/invalid', 'The Erlang cookie must be at least 20 letters, digits, - or _');
     const binary = await findExecutable('ejabberdctl');
@@ -289,11 +296,17 @@ export class EjabberdDriver implements Driver {
       .catch(rethrowAdmin);
   }
 
-  /** Deletes archived messages older than the retention period; ejabberd 23.01 has no expiry of its own. */
+  /**
+   * Deletes archived and offline messages older than the windows of the running node (its
+   * retention shaper rules, see ejabberd-retention.ts); ejabberd 23.01 has no expiry of its own.
+   */
   async enforceRetention(context: InstanceContext): Promise<void> {
-    const days = retentionDays(context.spec);
-    if (days === 0) return;
-    await this.api(context).call('delete_old_mam_messages', { type: 'all', days }).catch(rethrowAdmin);
+    // Mnesia's purge reads every record of the table: more time than an admin call gets.
+    await enforceEjabberdRetention(context, this.api(context, PURGE_TIMEOUT_MS));
+  }
+
+  effectiveRetention(context: InstanceContext): Promise<Partial<Record<ServerKnob, KnobReading>>> {
+    return effectiveEjabberdRetention(context, this.api(context));
   }
 
   effectiveFederation(context: InstanceContext): Promise<FederationReadBack> {
@@ -351,8 +364,8 @@ export class EjabberdDriver implements Driver {
     ];
   }
 
-  private api({ spec, secrets }: InstanceContext): EjabberdHttpApi {
-    return new EjabberdHttpApi(spec.ports.http, { jid: adminJid(spec), password: requireSecret(secrets, 'adminPassword') });
+  private api({ spec, secrets }: InstanceContext, timeoutMs?: number): EjabberdHttpApi {
+    return new EjabberdHttpApi(spec.ports.http, { jid: adminJid(spec), password: requireSecret(secrets, 'adminPassword') }, timeoutMs);
   }
 
   private async exists(context: InstanceContext, username: string): Promise<boolean> {

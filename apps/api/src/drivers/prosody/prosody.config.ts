@@ -1,7 +1,7 @@
 import { join, posix } from 'node:path';
 import type { FederationMode, FederationPolicy, InstanceSpec } from '../driver';
 import { federationPolicy, federationPort } from '../federation-policy';
-import { effectiveTls, retentionDays } from '../validation';
+import { effectiveTls, retentionKnobs } from '../validation';
 import { luaString } from './prosody-admin-socket';
 
 /** Where the Prosody driver keeps things inside the instance directory. */
@@ -42,6 +42,7 @@ const BASE_MODULES = [
 ];
 
 const LOG_LEVELS = { debug: 'debug', info: 'info', warn: 'warn', error: 'error' } as const;
+const DAY_SECONDS = 86_400;
 
 /** The port remote servers connect to; not allocated with the instance, but when a policy first opens federation. */
 export const S2S_PORT = 's2s';
@@ -61,15 +62,21 @@ export const PROSODY_FEDERATION_MODES: readonly FederationMode[] = ['closed', 'o
 export function renderProsodyConfig(spec: InstanceSpec): string {
   const path = (relative: string) => luaString(join(spec.dir, relative));
   const tls = effectiveTls(spec);
-  const days = retentionDays(spec);
+  const retention = retentionKnobs(spec);
+  const days = retention.messageDays;
   const modules = [...BASE_MODULES];
   if (tls.mode !== 'off') modules.push('tls');
-  if (days > 0) modules.push('mam');
-  const level = LOG_LEVELS[spec.settings.logLevel ?? 'info'];
-  const share = spec.settings.fileShare;
+  if (days !== 0) modules.push('mam');
+  const level = LOG_LEVELS[retention.logLevel];
+  // Keeping uploads 0 days: no upload service at all.
+  const share = retention.mediaDays === 0 ? undefined : spec.settings.fileShare;
   const federation = federationPolicy(spec, PROSODY_FEDERATION_MODES);
   // Dialback: how servers without a certificate the other side trusts prove who they are.
   if (federation.mode !== 'closed') modules.push('dialback');
+  // Closed: mod_s2s (and the certificate check only s2s uses) is not even loaded. No offline
+  // storage: mod_offline (which Prosody loads by itself) is not loaded, and messages to accounts
+  // that are offline bounce.
+  const disabled = [...(federation.mode === 'closed' ? ['s2s', 's2s_auth_certs'] : []), ...(retention.offlineDays === 0 ? ['offline'] : [])];
 
   const lines = [
     `-- Rendered by Hearth for instance ${spec.id}. Hearth rewrites this file: change the instance's settings instead.`,
@@ -95,8 +102,7 @@ export function renderProsodyConfig(spec: InstanceSpec): string {
     ...(share ? [`http_external_url = ${luaString(share.externalUrl)}`] : []),
     '',
     `modules_enabled = { ${modules.map(luaString).join(', ')} }`,
-    // Closed: mod_s2s (and the certificate check only s2s uses) is not even loaded.
-    federation.mode === 'closed' ? 'modules_disabled = { "s2s", "s2s_auth_certs" }' : 'modules_disabled = {}',
+    `modules_disabled = { ${disabled.map(luaString).join(', ')} }`,
     'allow_registration = false',
     'hide_os_type = true',
     '',
@@ -111,7 +117,8 @@ export function renderProsodyConfig(spec: InstanceSpec): string {
     'storage = "sql"',
     `sql = { driver = "SQLite3", database = "${posix.basename(PROSODY_DATABASE)}" }`,
     '',
-    ...(days > 0 ? [`-- Messages leave the archive after ${days} days (expiry runs daily).`, `archive_expires_after = ${luaString(`${days}d`)}`] : ['-- No server-side message archive.']),
+    ...archiveLines(days),
+    ...offlineLines(retention.offlineDays),
     '',
     'statistics = "internal"',
     'openmetrics_allow_ips = { "127.0.0.1", "::1" }',
@@ -122,15 +129,43 @@ export function renderProsodyConfig(spec: InstanceSpec): string {
     lines.push(`  ssl = { certificate = ${luaString(tls.certificate)}, key = ${luaString(tls.key)} }`);
   }
   if (share) {
-    const seconds = (share.retentionDays ?? 7) * 86400;
+    // A negative expiry turns Prosody's daily removal of expired uploads off.
+    const seconds = retention.mediaDays === null ? -1 : retention.mediaDays * DAY_SECONDS;
     lines.push(
       '',
       `Component ${luaString(`upload.${spec.domain}`)} "http_file_share"`,
+      `  ${retention.mediaDays === null ? '-- Uploads are kept for good.' : `-- Prosody removes uploads ${retention.mediaDays} days old once a day.`}`,
       `  http_file_share_expires_after = ${seconds}`,
       ...(share.maxFileBytes ? [`  http_file_share_size_limit = ${share.maxFileBytes}`] : []),
     );
   }
   return lines.join('\n') + '\n';
+}
+
+/**
+ * An option of Hearth's own, global: Prosody 0.12 keeps offline messages until they are
+ * delivered and ignores it; Hearth's purge reads it back from the running server and deletes
+ * older offline messages.
+ */
+export const OFFLINE_EXPIRY_OPTION = 'hearth_offline_expires_after';
+
+function archiveLines(days: number | null): string[] {
+  if (days === 0) return ['-- No server-side message archive (mod_mam is not loaded).'];
+  if (days === null) return ['-- Messages stay in the archive for good.', 'archive_expires_after = "never"'];
+  return [
+    `-- Messages leave the archive after ${days} days: Prosody removes them once a day, Hearth's purge on its own schedule.`,
+    `archive_expires_after = ${luaString(`${days}d`)}`,
+  ];
+}
+
+function offlineLines(days: number | null): string[] {
+  if (days === 0) return ['-- No offline storage (mod_offline is disabled): messages to accounts that are offline bounce.'];
+  if (days === null) return ['-- Messages for accounts that are offline wait until they log in.'];
+  return [
+    `-- Messages for accounts that are offline wait at most ${days} days. Prosody itself keeps them until they are`,
+    "-- delivered and ignores this option: Hearth's purge reads it from the running server and deletes older ones.",
+    `${OFFLINE_EXPIRY_OPTION} = ${luaString(`${days}d`)}`,
+  ];
 }
 
 function s2sNetwork(spec: InstanceSpec, federation: FederationPolicy): string[] {

@@ -16,20 +16,23 @@ import {
   type InstanceContext,
   type InstanceSecrets,
   type InstanceSpec,
+  type KnobReading,
   type PortRequirement,
   type ProbeCheck,
   type ProbeResult,
   type RenderResult,
+  type ServerKnob,
   type SessionInfo,
   type SnapshotFacts,
 } from '../driver';
 import { ensureSelfSignedCertificate } from '../certificates';
 import { findExecutable, readTextIfExists } from '../host-programs';
 import { snapshotSqlite, sqliteFiles } from '../sqlite-snapshot';
-import { checkPassword, checkSocketPath, checkUsername, probeHost, validateSpec } from '../validation';
+import { checkPassword, checkSocketPath, checkUsername, probeHost, retentionKnobs, validateSpec } from '../validation';
 import { probeClientPort } from '../xmpp-probe';
 import { type ReplResult, luaString, runAdminCommands, shellCall, xmlCharacters } from './prosody-admin-socket';
 import { effectiveProsodyFederation } from './prosody-federation';
+import { PROSODY_UNSUPPORTED_KNOBS, effectiveProsodyRetention, enforceProsodyRetention } from './prosody-retention';
 import { PROSODY_DATABASE, PROSODY_FEDERATION_MODES, PROSODY_PATHS, S2S_PORT, renderProsodyConfig } from './prosody.config';
 
 const execFileAsync = promisify(execFile);
@@ -62,6 +65,7 @@ export class ProsodyDriver implements Driver {
     { name: 'http', bind: 'loopback', description: 'OpenMetrics /metrics and file sharing, behind a proxy' },
   ];
   readonly federationModes: readonly FederationMode[] = PROSODY_FEDERATION_MODES;
+  readonly unsupportedKnobs: Readonly<Partial<Record<ServerKnob, string>>> = PROSODY_UNSUPPORTED_KNOBS;
   readonly federationPort = S2S_PORT;
   readonly secretNames: readonly string[] = [];
   // It logs to stdout, which is the console log.
@@ -102,6 +106,7 @@ export class ProsodyDriver implements Driver {
 
   async render(spec: InstanceSpec, _secrets: InstanceSecrets): Promise<RenderResult> {
     validateSpec(spec, this.portNames);
+    retentionKnobs(spec);
     checkSocketPath(join(spec.dir, PROSODY_PATHS.adminSocket));
     const binary = await findExecutable('prosody');
     if (!binary) throw new DriverError('driver/unavailable', `Prosody is not installed: ${INSTALL_HINT}`);
@@ -255,8 +260,16 @@ export class ProsodyDriver implements Driver {
     if (!sent.ok) throw adminFailure('server notice', sent);
   }
 
-  async enforceRetention(_context: InstanceContext): Promise<void> {
-    // archive_expires_after and http_file_share_expires_after: Prosody expires data itself, daily.
+  /**
+   * Deletes archived and offline messages past the running server's windows (prosody-retention.ts).
+   * Uploads are left to Prosody, which removes those past http_file_share_expires_after once a day.
+   */
+  async enforceRetention(context: InstanceContext): Promise<void> {
+    await enforceProsodyRetention(context);
+  }
+
+  effectiveRetention(context: InstanceContext): Promise<Partial<Record<ServerKnob, KnobReading>>> {
+    return effectiveProsodyRetention(context);
   }
 
   effectiveFederation(context: InstanceContext): Promise<FederationReadBack> {

@@ -25,6 +25,8 @@ import {
   type ProbeCheck,
   type ProbeResult,
   type RenderResult,
+  type KnobReading,
+  type ServerKnob,
   type SessionInfo,
   type SnapshotFacts,
 } from '../driver';
@@ -37,7 +39,22 @@ import * as moderation from './synapse-moderation';
 import { SYNAPSE_FEDERATION_MODES, effectiveSynapseFederation } from './synapse-federation';
 import * as registrationTokens from './synapse-registration-tokens';
 import { SYNAPSE_ROOTFS } from './synapse-rootfs';
-import { HEARTH_ADMIN_USER, NOTICES_USER, SYNAPSE_PATHS, SYNAPSE_SECRETS, baseUrlOf, inside, renderHearthConfig, renderLogConfig, renderOperatorConfig, renderSigningKey } from './synapse.config';
+import { effectiveSynapseRetention } from './synapse-retention';
+import {
+  HEARTH_ADMIN_USER,
+  NOTICES_USER,
+  SYNAPSE_PATHS,
+  SYNAPSE_SECRETS,
+  SYNAPSE_UNSUPPORTED_KNOBS,
+  SYNAPSE_RETENTION_DEFAULTS,
+  baseUrlOf,
+  checkSynapseRetention,
+  inside,
+  renderHearthConfig,
+  renderLogConfig,
+  renderOperatorConfig,
+  renderSigningKey,
+} from './synapse.config';
 import { type SynapseDevice, SynapseAdmin, passwordLogin } from './synapse-admin';
 import { registerWithSharedSecret, synapseRequest } from './synapse-http';
 
@@ -73,6 +90,8 @@ export class SynapseDriver implements Driver {
   readonly portNames: readonly PortRequirement[] = [{ name: 'client', bind: 'instance', description: 'Matrix client API (HTTP; put a TLS reverse proxy in front)' }];
   readonly httpApiPort = 'client';
   readonly federationModes = SYNAPSE_FEDERATION_MODES;
+  readonly unsupportedKnobs = SYNAPSE_UNSUPPORTED_KNOBS;
+  readonly retentionDefaults = SYNAPSE_RETENTION_DEFAULTS;
   readonly secretNames: readonly string[] = SYNAPSE_SECRETS;
   // It logs to its console (conf/log.yaml), which is the console log.
   readonly logFiles: readonly string[] = [];
@@ -122,6 +141,7 @@ export class SynapseDriver implements Driver {
       // Said plainly rather than accepted and ignored: Synapse serves plain HTTP behind the operator's TLS proxy.
       throw new DriverError('spec/invalid', 'tls, fileShare and messageRetentionDays are XMPP settings; Synapse serves plain HTTP behind a TLS reverse proxy (publicBaseUrl)');
     }
+    checkSynapseRetention(spec);
     return {
       files: [
         { path: SYNAPSE_PATHS.data, directory: true, mode: 0o700 },
@@ -388,8 +408,17 @@ export class SynapseDriver implements Driver {
     return effectiveSynapseFederation(context);
   }
 
-  async enforceRetention(_context: InstanceContext): Promise<void> {
-    // user_ips_max_age and the retention settings in hearth.yaml: Synapse expires data itself.
+  /**
+   * Nothing to do: Synapse expires everything the policy sets itself, on its own schedules
+   * (hearth.yaml): retention purge jobs (history), media_retention (local and remote media, hourly),
+   * user_ips_max_age (client IPs, every 5 s), redaction_retention_period (every 5 minutes). Its
+   * admin API's purges (purge_media_cache, media/delete) work from the same last-access times,
+   * so running them here would delete nothing more.
+   */
+  async enforceRetention(_context: InstanceContext): Promise<void> {}
+
+  effectiveRetention(context: InstanceContext): Promise<Partial<Record<ServerKnob, KnobReading>>> {
+    return effectiveSynapseRetention(context);
   }
 
   async adopt(baseUrl: string, credentials: AdoptCredentials): Promise<Adoption> {
