@@ -17,6 +17,7 @@ import { BackupSchedulesService, previousRun } from './backup-schedules.service'
 import { BackupTargetsService } from './backup-targets.service';
 import { archiveToTarget } from './backup-writer';
 import { BackupsService } from './backups.service';
+import { consoleRetention } from '../retention/console-retention';
 import { backupsToPrune } from './keep-rules';
 import { TEMPORARY_PREFIX, hashStream } from './targets/backup-target';
 
@@ -195,8 +196,9 @@ export class BackupJobs {
     const backup = await this.load(backupId);
     const targetRow = await this.targets.find(backup.targetId);
     const schedule = backup.scheduleId ? await this.prisma.backupSchedule.findUnique({ where: { id: backup.scheduleId } }) : null;
+    const { backupsKept } = await consoleRetention(this.prisma, this.config);
     const doomed = schedule
-      ? backupsToPrune(await this.prisma.backup.findMany({ where: { scheduleId: schedule.id, status: 'verified' }, select: { id: true, startedAt: true } }), schedule, schedule.timezone)
+      ? backupsToPrune(await this.prisma.backup.findMany({ where: { scheduleId: schedule.id, status: 'verified' }, select: { id: true, startedAt: true } }), schedule, schedule.timezone, backupsKept)
       : [];
     await this.targets.use(targetRow, async (target) => {
       for (const id of doomed) {

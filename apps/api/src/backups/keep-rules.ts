@@ -14,8 +14,10 @@ export interface Dated {
  * Which verified backups the keep rules let go: the newest `keepLast` stay, and so does the newest
  * backup of each of the latest `keepDaily` days, `keepWeekly` weeks and `keepMonthly` months
  * that have one (calendar periods in `timeZone`), the way restic's `forget --keep-*` counts.
+ * Whatever the rules, no more than `atMost` stay (the console retention policy's backupsKept):
+ * the newest of those the rules keep.
  */
-export function backupsToPrune(backups: readonly Dated[], rules: KeepRules, timeZone: string): string[] {
+export function backupsToPrune(backups: readonly Dated[], rules: KeepRules, timeZone: string, atMost = Infinity): string[] {
   const newestFirst = [...backups].sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime());
   const keep = new Set(newestFirst.slice(0, rules.keepLast).map((backup) => backup.id));
   const parts = calendar(timeZone);
@@ -34,7 +36,9 @@ export function backupsToPrune(backups: readonly Dated[], rules: KeepRules, time
       keep.add(backup.id);
     }
   }
-  return newestFirst.filter((backup) => !keep.has(backup.id)).map((backup) => backup.id);
+  const kept = newestFirst.filter((backup) => keep.has(backup.id)).slice(0, atMost);
+  const staying = new Set(kept.map((backup) => backup.id));
+  return newestFirst.filter((backup) => !staying.has(backup.id)).map((backup) => backup.id);
 }
 
 function calendar(timeZone: string): (date: Date) => { day: string; week: string; month: string } {

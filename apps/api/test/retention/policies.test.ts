@@ -9,6 +9,7 @@ import { RetentionJobs } from '../../src/retention/retention.jobs';
 import { assertAuditTrailComplete } from '../support/audit';
 import { type TestApp, bearer, useTestContext } from '../support/context';
 import { assertSucceeded, settled, startInstancesApp } from '../instances-api/support';
+import { rootfsSkipReason, testVersionStore } from '../support/synapse-rootfs';
 
 // Retention policies through the API on a real Prosody: presets, applying one (config, restart,
 // read-back), the privacy report and its Markdown, drift behind Hearth's back and its alert.
@@ -30,7 +31,7 @@ describe('retention policies and the privacy report', { timeout: 5 * 60_000 }, (
   };
 
   before(async () => {
-    app = await startInstancesApp(context, RANGE);
+    app = await startInstancesApp(context, RANGE, { HEARTH_VERSION_STORE: testVersionStore() });
     admin = await app.sessionFor((await app.createOperator('admin')).id);
     viewer = await app.sessionFor((await app.createOperator('viewer')).id);
     const created = await app.http().post('/api/instances').set(bearer(admin)).send({ name: 'family', kind: 'prosody', domain: 'family.test' });
@@ -149,6 +150,33 @@ describe('retention policies and the privacy report', { timeout: 5 * 60_000 }, (
     assert.equal(await app.prisma.auditEvent.count({ where: { id: old.id } }), 0);
     const after = (await report()).rows.find((row) => row.knob === 'auditDays');
     assert.equal(after?.status, 'ok');
+  });
+
+  test("a policy the server can't take is undone: the server runs on its previous config, and the report shows the policy as not applied", { skip: rootfsSkipReason }, async () => {
+    const created = await app.http().post('/api/instances').set(bearer(admin)).send({ name: 'matrix', kind: 'synapse', domain: 'matrix.family.test' });
+    assert.equal((await settled(app, admin, created.body.jobId, 180_000)).status, 'succeeded');
+    const dir = (await app.prisma.instance.findUniqueOrThrow({ where: { id: created.body.id } })).dir;
+    // A development setting in the operator's own file: Synapse then refuses to trust any key server.
+    const own = join(dir, 'conf/homeserver.yaml');
+    await writeFile(own, `${await readFile(own, 'utf8')}\nfederation_verify_certificates: false\n`);
+    const restarted = await app.http().post(`/api/instances/${created.body.id}/restart`).set(bearer(admin));
+    assert.equal((await settled(app, admin, restarted.body.jobId, 120_000)).status, 'succeeded');
+
+    const trusting = await app.http().post('/api/retention-policies').set(bearer(admin)).send({ name: 'trusts matrix.org', preset: 'balanced', knobs: { trustedKeyServers: ['matrix.org'] } });
+    assert.equal(trusting.status, 201, trusting.text);
+    const applied = await app.http().put(`/api/instances/${created.body.id}/retention-policy`).set(bearer(admin)).send({ policyId: trusting.body.id });
+    assert.equal(applied.status, 202, applied.text);
+    const job = await settled(app, admin, applied.body.jobId, 180_000);
+    assert.equal(job.status, 'failed');
+    assert.match(job.error ?? '', /wait-healthy failed.*previous settings are back/s);
+    const after = (await app.http().get(`/api/instances/${created.body.id}`).set(bearer(admin))).body as Instance;
+    assert.equal(after.status, 'running', 'back on its previous config');
+    assert.equal(after.settings.retention, undefined, 'the previous settings, without the policy');
+    assert.match(await readFile(join(dir, 'conf/hearth.yaml'), 'utf8'), /trusted_key_servers: \[\]/);
+    const read = (await app.http().get(`/api/instances/${created.body.id}/privacy-report`).set(bearer(viewer))).body as PrivacyReport;
+    const keys = read.rows.find((row) => row.knob === 'trustedKeyServers');
+    assert.equal(keys?.status, 'drift', 'the policy it is under was not applied: the report says so');
+    assert.equal(keys?.actual, 'none');
   });
 
   test('audit trail', async () => {

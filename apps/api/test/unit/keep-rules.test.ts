@@ -6,8 +6,8 @@ const DAY = 86_400_000;
 // Two backups a day (03:00 and 15:00 UTC) for 70 days, newest first, ending Thursday 2026-11-26.
 const end = Date.UTC(2026, 10, 26, 15);
 const backups = Array.from({ length: 140 }, (_, i) => ({ id: `b${i}`, startedAt: new Date(end - i * (DAY / 2)) }));
-const kept = (rules: Parameters<typeof backupsToPrune>[1], timeZone = 'UTC') => {
-  const pruned = new Set(backupsToPrune(backups, rules, timeZone));
+const kept = (rules: Parameters<typeof backupsToPrune>[1], timeZone = 'UTC', atMost?: number) => {
+  const pruned = new Set(backupsToPrune(backups, rules, timeZone, atMost));
   return backups.filter((b) => !pruned.has(b.id)).map((b) => b.startedAt.toISOString());
 };
 
@@ -39,4 +39,8 @@ test('rules add up: a backup any rule keeps stays', () => {
 test('days are counted in the schedule time zone', () => {
   // In Tokyo (UTC+9) 15:00 UTC is already the next day: the 03:00 UTC backup is the newest of its own day.
   assert.deepEqual(kept({ keepLast: 1, keepDaily: 2, keepWeekly: 0, keepMonthly: 0 }, 'Asia/Tokyo'), ['2026-11-26T15:00:00.000Z', '2026-11-26T03:00:00.000Z']);
+});
+
+test("the console policy's cap keeps only the newest of what the rules keep", () => {
+  assert.deepEqual(kept({ keepLast: 2, keepDaily: 2, keepWeekly: 2, keepMonthly: 2 }, 'UTC', 3), ['2026-11-26T15:00:00.000Z', '2026-11-26T03:00:00.000Z', '2026-11-25T15:00:00.000Z']);
 });
