@@ -15,6 +15,7 @@ import jobs from './jobs';
 import { HearthLayout } from './layout/HearthLayout';
 import { LoginPage } from './login/LoginPage';
 import operators from './operators';
+import retentionPolicies from './privacy';
 import tokens from './tokens';
 
 const Dashboard = lazy(() => import('./dashboard/Dashboard'));
@@ -61,6 +62,7 @@ export function App() {
       {/* Their pages read them themselves (the API answers them all at once); resources so the menu lists them. */}
       <Resource name="backup-targets" list={BackupTargetList} icon={StorageIcon} />
       <Resource name="backup-recipients" list={BackupRecipientList} icon={VpnKeyIcon} />
+      <Resource name="retention-policies" {...retentionPolicies} />
       <Resource name="alert-channels" {...alertChannels} />
       <Resource name="operators" {...operators} />
       <Resource name="tokens" {...tokens} />

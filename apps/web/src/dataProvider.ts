@@ -67,6 +67,8 @@ const RESOURCES = {
   // Listed by their own pages; resources so the menu lists them and access.ts hides them.
   'backup-targets': { path: '/backup-targets' },
   'backup-recipients': { path: '/backup-recipients' },
+  // Read and changed by their own pages (the API answers them all at once, and saving answers the jobs it started).
+  'retention-policies': { path: '/retention-policies' },
   'alert-channels': {
     path: '/alert-channels',
     creatable: ['name', 'kind', 'url', 'secret', 'enabled'],

@@ -75,7 +75,8 @@ export class PoliciesService {
       throw error;
     });
     const applied: ApplyResult[] = [];
-    if (input.knobs) {
+    // Only a real change restarts the servers under the policy (a rename does not).
+    if (JSON.stringify(knobs) !== JSON.stringify(current.knobs as PolicyKnobs) && input.knobs) {
       for (const { id: instanceId } of row.instances) {
         applied.push(await this.apply(instanceId, row, requester).then(
           (accepted) => ({ instanceId, jobId: accepted.jobId }),

@@ -26,8 +26,18 @@ export interface ApiErrorBody {
  * by itself, so nothing here reads or stores a credential.
  */
 export async function api<T>(path: string, request: ApiRequest = {}): Promise<T> {
+  const text = await send(path, request, 'application/json');
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** Like `api`, for an answer that is a document rather than JSON (e.g. Markdown): its text as sent. */
+export function apiText(path: string, accept: string, request: ApiRequest = {}): Promise<string> {
+  return send(path, request, accept);
+}
+
+async function send(path: string, request: ApiRequest, accept: string): Promise<string> {
   const { method = 'GET', query, body, signal, acceptStatuses = [] } = request;
-  const headers: Record<string, string> = { Accept: 'application/json' };
+  const headers: Record<string, string> = { Accept: accept };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   const response = await fetch(`/api${path}${queryString(query)}`, {
     method,
@@ -37,8 +47,7 @@ export async function api<T>(path: string, request: ApiRequest = {}): Promise<T>
     signal,
   });
   if (!response.ok && !acceptStatuses.includes(response.status)) throw await toHttpError(response);
-  const text = await response.text();
-  return (text ? JSON.parse(text) : undefined) as T;
+  return response.text();
 }
 
 function queryString(query: ApiRequest['query']): string {

@@ -358,6 +358,7 @@ export const en: TranslationMessages = {
           action: 'Operator action',
           'backup-failed': 'Backup failed',
           'backup-missed': 'Backup missed',
+          'privacy-drift': 'Privacy drift',
         },
       },
       logs: {
@@ -984,7 +985,7 @@ export const en: TranslationMessages = {
       targets: {
         title: 'Backup targets',
         intro:
-          'Where backups are written: a directory on this machine (a mounted disk or network share) or an SFTP server elsewhere. Backups are encrypted before they leave, so a target never sees what is in them.',
+          'Where backups are written: a directory on this machine (a mounted disk or network share), an SFTP server or an S3-compatible bucket elsewhere. Backups are encrypted before they leave, so a target never sees what is in them.',
         none: 'No backup targets yet.',
         fields: {
           name: 'Name',
@@ -1030,6 +1031,21 @@ export const en: TranslationMessages = {
           passphrase: 'Passphrase',
           passphrase_help: 'Only if the private key has one.',
           secrets_note: 'Hearth keeps the password or key encrypted and never shows it again.',
+          endpoint: 'Endpoint',
+          endpoint_help: 'The address of the S3 API, such as https://s3.eu-central-1.amazonaws.com or http://minio.lan:9000.',
+          endpoint_invalid: 'Enter an http:// or https:// address',
+          bucket: 'Bucket',
+          bucket_invalid: '3 to 63 lower-case letters, digits, dots and hyphens',
+          region: 'Region',
+          region_help: 'us-east-1 unless the provider says otherwise.',
+          prefix: 'Prefix (optional)',
+          prefix_help: 'Backups go below this folder of the bucket; empty for its root.',
+          path_style: 'Bucket in the path',
+          path_style_help: 'Most self-hosted servers (MinIO, Garage) want endpoint/bucket; turn it off for bucket.endpoint host names.',
+          access_key_id: 'Access key ID',
+          secret_access_key: 'Secret access key',
+          s3_secrets_note:
+            'Hearth keeps the secret key encrypted and never shows it again. A key that may only write, read and delete in this bucket is enough.',
         },
         check: {
           button: 'Test connection',
@@ -1084,6 +1100,199 @@ export const en: TranslationMessages = {
           key_invalid: 'An age public key is age1 followed by 58 letters and digits',
           added: 'Backup key %{name} added',
         },
+      },
+    },
+    privacy: {
+      from_preset: 'From “%{preset}”',
+      console_chip: 'Hearth’s own records',
+      no_instances: 'No server',
+      no_instances_help: 'No server is under this policy yet: apply it from a server’s page, in its Privacy card.',
+      policies: {
+        title: 'Retention policies',
+        intro:
+          'A retention policy says how long the chat servers under it keep messages, files, IP addresses and logs, and what they share. Each server is under at most one, applied from its page; one policy also says how long Hearth keeps its own records.',
+        none: 'No retention policy yet. Start one from a preset.',
+        create: 'New policy',
+      },
+      groups: {
+        messages: 'Messages and files',
+        people: 'Where and when people are',
+        logs: 'Server logs',
+        servers: 'Other servers',
+        console: 'Hearth’s own records',
+      },
+      knobs: {
+        messageDays: {
+          label: 'Message history on the server',
+          help: 'XMPP message archives (MAM) and Matrix room history. Members’ apps keep their own copies.',
+        },
+        mediaDays: {
+          label: 'Uploaded files',
+          help: 'Photos, voice notes and documents people share (XMPP file sharing, Matrix media).',
+        },
+        remoteMediaDays: {
+          label: 'Copies of other servers’ media',
+          help: 'Matrix keeps copies of media from other servers that people here looked at.',
+        },
+        redactedDays: {
+          label: 'Content of deleted messages',
+          help: 'Matrix keeps what people deleted this long before erasing it.',
+        },
+        offlineDays: {
+          label: 'Messages waiting for offline people',
+          help: 'XMPP keeps messages for people who are offline until they come back, at most this long.',
+        },
+        ipDays: {
+          label: 'Client IP addresses and user agents',
+          help: 'Where people connect from, roughly where they are, and which apps and devices they use.',
+        },
+        presence: {
+          label: 'Presence (online status)',
+          help: 'Shares when people are online with everyone they share a room with (Matrix).',
+        },
+        pushContent: {
+          label: 'Message content in push notifications',
+          help: 'When on, message text passes through Google’s or Apple’s push services; off sends only “new message” (Matrix).',
+        },
+        urlPreviews: {
+          label: 'Link previews fetched by the server',
+          help: 'The server visits links people post to show a preview, so the linked sites see the visit (Matrix).',
+        },
+        logLevel: {
+          label: 'Log level',
+          help: 'More detailed logs keep more about what people do: user names, rooms, connections.',
+        },
+        logIps: {
+          label: 'IP addresses in logs',
+          help: 'Whether the server’s log files may hold where people connect from. Log files are often copied and rarely deleted.',
+        },
+        federation: {
+          label: 'Federation',
+          help: 'Applying the policy sets it on each server that can enforce it, in place of what its Federation card set.',
+        },
+        trustedKeyServers: {
+          label: 'Trusted key servers',
+          help: 'Matrix servers asked to vouch for other servers’ keys, one a line. With none, no third party (matrix.org by default) learns which servers this one talks to.',
+        },
+        auditDays: {
+          label: 'Audit log',
+          help: 'What operators did in Hearth, and to which accounts.',
+        },
+        healthSampleDays: {
+          label: 'Health samples',
+          help: 'When servers were up, down or slow, from 1 to 3650 days: nothing about people.',
+        },
+        jobDays: {
+          label: 'Job history',
+          help: 'Finished operations (backups, restores, changes) and their steps.',
+        },
+        backupsKept: {
+          label: 'Backups kept per schedule',
+          help: 'At most this many (1 to 1000), whatever a schedule asks for: deleted data lives on in older backups until they are pruned.',
+        },
+      },
+      words: {
+        forever: 'Kept for good',
+        none: 'Not kept',
+        days: '%{smart_count} day |||| %{smart_count} days',
+        at_most: 'At most %{smart_count}',
+        no_key_servers: 'None',
+        on: 'On',
+        off: 'Off',
+      },
+      form: {
+        keep_for: 'Keep for',
+        days_of: 'Days of %{label}',
+        days_unit: 'days',
+        forever: 'Keep for good',
+        none: 'Don’t keep',
+        days_invalid: 'Enter a whole number of days from 1 to %{max}, or choose another option',
+        number_invalid: 'A whole number from %{min} to %{max}',
+        key_servers_invalid: 'At most 20 servers, one a line',
+        key_servers_none: 'None',
+        domains_allowlist: 'The domains of the servers members may talk with, one a line.',
+        domains_denylist: 'The domains of the servers that may not reach members, one a line.',
+        name_help: 'Such as “Family” or “Club archive”.',
+        description_help: 'What the policy is for, in plain words: it helps when writing the community’s privacy notice.',
+        description_help_preset: 'Left empty, the preset’s explanation above is used.',
+        console_first: 'This is the first policy: Hearth’s own records will follow it.',
+        console_other: 'Hearth’s own records follow another policy. These settings apply to them once this policy is made Hearth’s, on its page.',
+        console_this: 'Hearth’s own records follow this policy.',
+      },
+      create: {
+        title: 'New retention policy',
+        intro:
+          'Start from one of three presets, each explained below, then adjust any setting. Nothing changes on a server until the policy is applied to it from the server’s page.',
+        preset: 'Start from',
+        submit: 'Create policy',
+        created: 'Retention policy %{name} created. Apply it from a server’s page.',
+      },
+      edit: {
+        title: 'Edit retention policy',
+        title_of: 'Edit %{name}',
+        submit_apply: 'Save and apply',
+        reapply:
+          'Saving applies the changed settings again to the %{smart_count} server under this policy: it restarts, and its members are disconnected for a moment. |||| Saving applies the changed settings again to the %{smart_count} servers under this policy: each restarts, and its members are disconnected for a moment.',
+        unchanged: 'Nothing has changed',
+        saved: 'Policy %{name} saved.',
+        applied: 'Its new settings are being applied again to %{smart_count} server: |||| Its new settings are being applied again to %{smart_count} servers:',
+        applied_none: 'No server had to be changed.',
+        not_applied: 'Not applied: %{error}',
+      },
+      show: {
+        title: 'Retention policy %{name}',
+      },
+      console: {
+        button: 'Make it Hearth’s',
+        title: 'Make Hearth’s own records follow %{name}?',
+        content:
+          'Hearth then keeps its audit log, health samples, job history and backups per schedule as %{name} says, instead of as the policy it follows now. Records older than that are deleted at the next clean-up.',
+        submit: 'Make it Hearth’s',
+        done: 'Hearth’s own records now follow %{name}',
+      },
+      delete: {
+        title: 'Delete retention policy %{name}?',
+        content: 'Hearth forgets the policy. No server and no record changes.',
+        in_use_instances:
+          'A server is under this policy: put it under another one first |||| %{smart_count} servers are under this policy: put them under another one first',
+        in_use_console: 'Hearth’s own records follow this policy: make another policy Hearth’s first',
+        done: 'Retention policy %{name} deleted',
+      },
+      status: {
+        ok: 'OK',
+        drift: 'Drift',
+        unsupported: 'Not supported',
+      },
+      report: {
+        title: 'Privacy report of %{name}',
+        what: 'What',
+        wanted: 'The policy says',
+        actual: 'The server does',
+        status: 'Status',
+        summary: '%{ok} as the policy says, %{drift} drifted, %{unsupported} not supported by %{server}.',
+        drift_hint: 'Apply the policy again to repair drift; each row that drifted says why.',
+        download: 'Download as Markdown',
+        checked: 'Read from the server at %{time}',
+      },
+      card: {
+        title: 'Privacy',
+        intro:
+          'How long this server keeps what it knows about its members, as its retention policy says, beside what it really does, read back from the running server.',
+        job: 'Applying %{policy} to %{name}',
+        under: 'Under the retention policy',
+        no_policy: 'Under no retention policy: the report compares the server with Hearth’s defaults.',
+        choose: 'Retention policy',
+        apply: 'Apply policy',
+        apply_again: 'Apply again',
+        apply_title: 'Apply %{policy} to %{name}?',
+        apply_content:
+          'Hearth writes the settings of %{policy} into the configuration of %{name} (its federation too) and restarts it: members are disconnected for a moment. If the server does not come up with them, or does not do what the policy says, Hearth puts the previous settings back.',
+        no_policies: 'There is no retention policy yet.',
+        adopted: '%{name} is an adopted server: its retention is set in its own configuration, not by Hearth. The report still shows what it does.',
+        not_running: '%{name} is not running: what a server does is read back while it runs, so its rows show drift until it is started.',
+        undone: 'The policy did not take, so Hearth put the previous settings back: %{name} runs on them again.',
+        undo_failed:
+          'The policy did not take, and %{name} did not come up on its previous settings either: it is stopped. Its status says why; start it once the problem is fixed.',
       },
     },
     alerts: {
@@ -1178,6 +1387,17 @@ export const en: TranslationMessages = {
     },
     'backup-recipients': {
       name: 'Backup key |||| Backup keys',
+    },
+    // The menu's entry: the policies are where what the servers keep is decided, and their pages lead on to each server's report.
+    'retention-policies': {
+      name: 'Privacy',
+      fields: {
+        name: 'Name',
+        description: 'Description',
+        instanceIds: 'Servers under it',
+        console: 'Hearth’s own records',
+        updatedAt: 'Changed',
+      },
     },
     'alert-channels': {
       name: 'Alert channel |||| Alert channels',

@@ -15,6 +15,7 @@ const EVENT_TYPE_LABEL: Record<InstanceEvent['type'], string> = {
   action: 'hearth.instances.events.type.action',
   'backup-failed': 'hearth.instances.events.type.backup-failed',
   'backup-missed': 'hearth.instances.events.type.backup-missed',
+  'privacy-drift': 'hearth.instances.events.type.privacy-drift',
 };
 
 /** The latest status changes, crashes, restarts and operator actions, newest first. */

@@ -38,6 +38,7 @@ import { useNotifyError } from '../common/useNotifyError';
 import { FederationSection } from '../federation/FederationSection';
 import { JobFollower } from '../jobs/JobFollower';
 import { ModerationSection } from '../moderation/ModerationSection';
+import { PrivacySection } from '../privacy/instance/PrivacySection';
 import { EventsSection } from './EventsSection';
 import { HealthSection } from './HealthSection';
 import { InstanceActions, type InstanceOperation } from './InstanceActions';
@@ -347,6 +348,10 @@ function InstanceDetails({ operation, pollMs, onOperationFinished, onDismiss }: 
             <Capabilities capabilities={instance.capabilities} />
           </Section>
         </Stack>
+      </Grid>
+      {/* Full width: the report's table has a line on what each knob reveals. */}
+      <Grid size={12}>
+        <PrivacySection instance={instance} />
       </Grid>
       <Grid size={12}>
         <HealthSection instance={instance} />

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { Stats } from 'node:fs';
+import { open } from 'node:fs/promises';
 
 /**
  * A streaming POSIX tar (pax) writer that hashes every file while it sends it, so a backup reads
@@ -14,6 +15,11 @@ const ZERO_BLOCK = Buffer.alloc(BLOCK);
 const USTAR_NAME_MAX = 100;
 // 11 octal digits.
 const USTAR_SIZE_MAX = 0o77777777777;
+// Files up to this size are read in one call: chat servers keep many small files (media
+// thumbnails, keys), and a stream per file costs more than the file.
+const SMALL_FILE = 1 << 20;
+// Headers, small files and padding are gathered into blocks of this size before they go on.
+const OUTPUT_BLOCK = 256 * 1024;
 
 export interface TarEntry {
   /** Path inside the archive, '/'-separated, relative. */
@@ -39,35 +45,84 @@ export async function* tarStream(
   written: WrittenFile[],
   trailer: () => { path: string; content: Buffer },
 ): AsyncGenerator<Buffer> {
+  const out = new OutputBlocks();
   for await (const entry of entries) {
     const mode = entry.stats.mode & 0o7777;
     const mtime = Math.floor(entry.stats.mtimeMs / 1000);
     if (entry.stats.isDirectory()) {
-      yield header(`${entry.path}/`, 0, mode, mtime, '5');
+      yield* out.add(header(`${entry.path}/`, 0, mode, mtime, '5'));
       continue;
     }
     const size = entry.stats.size;
-    yield header(entry.path, size, mode, mtime, '0');
+    yield* out.add(header(entry.path, size, mode, mtime, '0'));
     const hash = createHash('sha256');
-    let sent = 0;
-    // Exactly the size announced in the header: a file that grows meanwhile is cut at it, one that shrinks is an error.
-    for await (const chunk of createReadStream(entry.source!, size > 0 ? { start: 0, end: size - 1, highWaterMark: 1 << 20 } : { start: 0, end: -1 })) {
-      const buffer = chunk as Buffer;
-      hash.update(buffer);
-      sent += buffer.length;
-      yield buffer;
+    for await (const chunk of fileContent(entry.source!, entry.path, size)) {
+      hash.update(chunk);
+      yield* out.add(chunk);
     }
-    if (sent !== size) throw new Error(`${entry.path} shrank from ${size} to ${sent} bytes while it was being archived`);
-    const pad = padding(size);
-    if (pad) yield ZERO_BLOCK.subarray(0, pad);
+    yield* out.add(ZERO_BLOCK.subarray(0, padding(size)));
     written.push({ path: entry.path, size, mode, sha256: hash.digest('hex') });
   }
   const { path, content } = trailer();
-  yield header(path, content.length, 0o600, Math.floor(Date.now() / 1000), '0');
-  yield content;
-  const pad = padding(content.length);
-  if (pad) yield ZERO_BLOCK.subarray(0, pad);
-  yield Buffer.alloc(BLOCK * 2);
+  yield* out.add(header(path, content.length, 0o600, Math.floor(Date.now() / 1000), '0'));
+  yield* out.add(content);
+  yield* out.add(ZERO_BLOCK.subarray(0, padding(content.length)));
+  yield* out.add(Buffer.alloc(BLOCK * 2));
+  yield* out.flush();
+}
+
+/**
+ * Exactly the size announced in the header: a file that grows meanwhile is cut at it, one that
+ * shrinks is an error.
+ */
+async function* fileContent(source: string, path: string, size: number): AsyncGenerator<Buffer> {
+  let sent = 0;
+  if (size <= SMALL_FILE) {
+    const handle = await open(source, 'r');
+    try {
+      const buffer = Buffer.allocUnsafe(size);
+      while (sent < size) {
+        const { bytesRead } = await handle.read(buffer, sent, size - sent, sent);
+        if (bytesRead === 0) break;
+        sent += bytesRead;
+      }
+      if (sent === size) yield buffer;
+    } finally {
+      await handle.close();
+    }
+  } else {
+    for await (const chunk of createReadStream(source, { start: 0, end: size - 1, highWaterMark: 1 << 20 })) {
+      sent += (chunk as Buffer).length;
+      yield chunk as Buffer;
+    }
+  }
+  if (sent !== size) throw new Error(`${path} shrank from ${size} to ${sent} bytes while it was being archived`);
+}
+
+/** Gathers small pieces into OUTPUT_BLOCK-sized buffers; big ones pass through as they are. */
+class OutputBlocks {
+  private pieces: Buffer[] = [];
+  private length = 0;
+
+  *add(piece: Buffer): Generator<Buffer> {
+    if (piece.length === 0) return;
+    if (piece.length >= OUTPUT_BLOCK) {
+      yield* this.flush();
+      yield piece;
+      return;
+    }
+    this.pieces.push(piece);
+    this.length += piece.length;
+    if (this.length >= OUTPUT_BLOCK) yield* this.flush();
+  }
+
+  *flush(): Generator<Buffer> {
+    if (this.length === 0) return;
+    const block = this.pieces.length === 1 ? this.pieces[0]! : Buffer.concat(this.pieces, this.length);
+    this.pieces = [];
+    this.length = 0;
+    yield block;
+  }
 }
 
 function padding(size: number): number {

@@ -1,15 +1,15 @@
 import { useState } from 'react';
 import AddIcon from '@mui/icons-material/Add';
 import VpnKeyIcon from '@mui/icons-material/VpnKey';
-import { Box, Card, Stack, Table, TableBody, TableCell, TableHead, TableRow, Typography } from '@mui/material';
+import { Box, Stack, TableCell, TableRow, Typography } from '@mui/material';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { BackupRecipient } from '@hearth/contracts';
-import { Title, useNotify, useTranslate } from 'react-admin';
+import { useNotify, useTranslate } from 'react-admin';
 import { useCan } from '../../access';
 import { GatedButton } from '../../accounts/GatedButton';
 import { CopyButton } from '../../common/CopyButton';
 import { formatDateTime } from '../../common/dates';
-import { Loaded } from '../../moderation/Loaded';
+import { ItemsPage } from '../../common/ItemsPage';
 import { KEY_FILE_NAME, canGenerateKeys } from '../age-keys';
 import { backupKeys, backupsApi } from '../backupsApi';
 import { RemoveButton } from '../RemoveButton';
@@ -74,13 +74,12 @@ export default function RecipientList() {
     void reload();
   };
   return (
-    <Stack spacing={2} sx={{ mt: 2 }}>
-      <Title title="hearth.backups.recipients.title" />
-      <Stack direction="row" spacing={2} sx={{ alignItems: 'flex-start', justifyContent: 'space-between' }}>
-        <Typography variant="body2" color="text.secondary">
-          {translate('hearth.backups.recipients.intro')}
-        </Typography>
-        {mayManage && (
+    <ItemsPage
+      title="hearth.backups.recipients.title"
+      intro="hearth.backups.recipients.intro"
+      none="hearth.backups.recipients.none"
+      actions={
+        mayManage && (
           <Box sx={{ display: 'flex', gap: 1, flexShrink: 0 }}>
             <GatedButton
               label="hearth.backups.recipients.generate.button"
@@ -91,43 +90,25 @@ export default function RecipientList() {
             />
             <GatedButton label="hearth.backups.recipients.add.button" icon={<AddIcon />} variant="outlined" onClick={() => setDialog('add')} />
           </Box>
-        )}
-      </Stack>
-      <Loaded query={recipients}>
-        {({ data }) => (
-          <Card>
-            {data.length === 0 ? (
-              <Typography sx={{ p: 2 }}>{translate('hearth.backups.recipients.none')}</Typography>
-            ) : (
-              <Table size="small" aria-label={translate('hearth.backups.recipients.title')}>
-                <TableHead>
-                  <TableRow>
-                    {COLUMNS.map((column) => (
-                      <TableCell key={column}>{translate(column)}</TableCell>
-                    ))}
-                    {mayManage && <TableCell />}
-                  </TableRow>
-                </TableHead>
-                <TableBody>
-                  {data.map((recipient) => (
-                    <RecipientRow
-                      key={recipient.id}
-                      recipient={recipient}
-                      mayManage={mayManage}
-                      onRemoved={() => {
-                        notify('hearth.backups.recipients.removed', { type: 'info', messageArgs: { name: recipient.name } });
-                        void reload();
-                      }}
-                    />
-                  ))}
-                </TableBody>
-              </Table>
-            )}
-          </Card>
-        )}
-      </Loaded>
+        )
+      }
+      query={recipients}
+      columns={COLUMNS}
+      rowActions={mayManage}
+      row={(recipient) => (
+        <RecipientRow
+          key={recipient.id}
+          recipient={recipient}
+          mayManage={mayManage}
+          onRemoved={() => {
+            notify('hearth.backups.recipients.removed', { type: 'info', messageArgs: { name: recipient.name } });
+            void reload();
+          }}
+        />
+      )}
+    >
       {dialog === 'generate' && <GenerateKeyDialog onClose={() => setDialog(undefined)} onAdded={(recipient) => added(recipient, 'hearth.backups.recipients.generate.added')} />}
       {dialog === 'add' && <AddRecipientDialog onClose={() => setDialog(undefined)} onAdded={(recipient) => added(recipient, 'hearth.backups.recipients.add.added')} />}
-    </Stack>
+    </ItemsPage>
   );
 }

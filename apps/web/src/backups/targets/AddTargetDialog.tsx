@@ -1,5 +1,5 @@
 import { type ReactNode, useState } from 'react';
-import { Alert, FormControl, FormControlLabel, FormLabel, Radio, RadioGroup, Stack, TextField, Typography } from '@mui/material';
+import { Alert, FormControl, FormControlLabel, FormHelperText, FormLabel, Radio, RadioGroup, Stack, Switch, TextField, Typography } from '@mui/material';
 import { type BackupTarget, CreateBackupTargetRequest } from '@hearth/contracts';
 import { useTranslate } from 'react-admin';
 import type { z } from 'zod';
@@ -9,8 +9,7 @@ import { useFormRequest } from '../../common/useRequest';
 import { backupsApi } from '../backupsApi';
 
 type Request = z.input<typeof CreateBackupTargetRequest>;
-/** The kinds this form adds (S3 buckets, which the API is gaining, not yet). */
-type Kind = 'local' | 'sftp';
+type Kind = Request['kind'];
 type Auth = 'password' | 'privateKey';
 
 /** The form's fields, named by their path in the request so the API's refusals land under them. */
@@ -24,6 +23,12 @@ interface Fields {
   'secrets.password': string;
   'secrets.privateKey': string;
   'secrets.passphrase': string;
+  'config.endpoint': string;
+  'config.region': string;
+  'config.bucket': string;
+  'config.prefix': string;
+  'config.accessKeyId': string;
+  'secrets.secretAccessKey': string;
 }
 
 const EMPTY: Fields = {
@@ -36,11 +41,32 @@ const EMPTY: Fields = {
   'secrets.password': '',
   'secrets.privateKey': '',
   'secrets.passphrase': '',
+  'config.endpoint': '',
+  'config.region': 'us-east-1',
+  'config.bucket': '',
+  'config.prefix': '',
+  'config.accessKeyId': '',
+  'secrets.secretAccessKey': '',
 };
 
-function requestOf(kind: Kind, auth: Auth, fields: Fields): Request {
+function requestOf(kind: Kind, auth: Auth, pathStyle: boolean, fields: Fields): Request {
   const name = fields.name.trim();
   if (kind === 'local') return { name, kind, config: { path: fields['config.path'].trim() } };
+  if (kind === 's3') {
+    return {
+      name,
+      kind,
+      config: {
+        endpoint: fields['config.endpoint'].trim(),
+        region: fields['config.region'].trim(),
+        bucket: fields['config.bucket'].trim(),
+        prefix: fields['config.prefix'].trim(),
+        accessKeyId: fields['config.accessKeyId'].trim(),
+        pathStyle,
+      },
+      secrets: { secretAccessKey: fields['secrets.secretAccessKey'] },
+    };
+  }
   return {
     name,
     kind,
@@ -70,6 +96,8 @@ function check(request: Request, auth: Auth, translate: ReturnType<typeof useTra
       const path = issue.path.join('.');
       if (path === 'secrets') return [`secrets.${auth}`, translate('ra.validation.required')];
       if (path === 'config.port') return [path, translate('hearth.backups.targets.add.port_invalid')];
+      if (path === 'config.endpoint') return [path, translate('hearth.backups.targets.add.endpoint_invalid')];
+      if (path === 'config.bucket') return [path, translate('hearth.backups.targets.add.bucket_invalid')];
       if (issue.code === 'too_small' && issue.origin === 'string') return [path, translate('ra.validation.required')];
       return [path, issue.message];
     }),
@@ -81,11 +109,13 @@ interface AddTargetDialogProps {
   onAdded: (target: BackupTarget) => void;
 }
 
-/** Adds a place backups go: a directory on this machine, or an SFTP server (by password or key). */
+/** Adds a place backups go: a directory on this machine, an SFTP server (by password or key), or an S3-compatible bucket. */
 export function AddTargetDialog({ onClose, onAdded }: AddTargetDialogProps) {
   const translate = useTranslate();
   const [kind, setKind] = useState<Kind>('local');
   const [auth, setAuth] = useState<Auth>('password');
+  // Most self-hosted S3 servers (MinIO, Garage) want the bucket in the path; AWS takes either.
+  const [pathStyle, setPathStyle] = useState(true);
   const [fields, setFields] = useState(EMPTY);
   const { pending, errors, problem, submit } = useFormRequest({ 'backup_target/name_taken': 'name' });
 
@@ -104,7 +134,7 @@ export function AddTargetDialog({ onClose, onAdded }: AddTargetDialogProps) {
   );
 
   const send = () => {
-    const request = requestOf(kind, auth, fields);
+    const request = requestOf(kind, auth, pathStyle, fields);
     void submit(check(request, auth, translate), () => backupsApi.addTarget(request), onAdded);
   };
 
@@ -117,11 +147,36 @@ export function AddTargetDialog({ onClose, onAdded }: AddTargetDialogProps) {
         <RadioGroup row value={kind} onChange={(event) => setKind(event.target.value as Kind)}>
           <FormControlLabel value="local" control={<Radio />} label={translate('hearth.backups.targets.kind.local')} />
           <FormControlLabel value="sftp" control={<Radio />} label={translate('hearth.backups.targets.kind.sftp')} />
+          <FormControlLabel value="s3" control={<Radio />} label={translate('hearth.backups.targets.kind.s3')} />
         </RadioGroup>
       </FormControl>
-      {kind === 'local' ? (
-        text('config.path', 'hearth.backups.targets.add.local_path', 'hearth.backups.targets.add.local_path_help')
-      ) : (
+      {kind === 'local' && text('config.path', 'hearth.backups.targets.add.local_path', 'hearth.backups.targets.add.local_path_help')}
+      {kind === 's3' && (
+        <>
+          {text('config.endpoint', 'hearth.backups.targets.add.endpoint', 'hearth.backups.targets.add.endpoint_help', { type: 'url' })}
+          <Stack direction="row" spacing={2}>
+            <Stack sx={{ flex: 1 }}>{text('config.bucket', 'hearth.backups.targets.add.bucket')}</Stack>
+            <Stack sx={{ flex: 1 }}>{text('config.region', 'hearth.backups.targets.add.region', 'hearth.backups.targets.add.region_help')}</Stack>
+          </Stack>
+          {text('config.prefix', 'hearth.backups.targets.add.prefix', 'hearth.backups.targets.add.prefix_help', { required: false })}
+          <FormControl>
+            <FormControlLabel control={<Switch checked={pathStyle} onChange={(event) => setPathStyle(event.target.checked)} />} label={translate('hearth.backups.targets.add.path_style')} />
+            <FormHelperText sx={{ mt: 0 }}>{translate('hearth.backups.targets.add.path_style_help')}</FormHelperText>
+          </FormControl>
+          {text('config.accessKeyId', 'hearth.backups.targets.add.access_key_id')}
+          <PasswordField
+            label="hearth.backups.targets.add.secret_access_key"
+            value={fields['secrets.secretAccessKey']}
+            onChange={(secret) => setFields({ ...fields, 'secrets.secretAccessKey': secret })}
+            error={errors['secrets.secretAccessKey']}
+            autoComplete="off"
+          />
+          <Typography variant="body2" color="text.secondary">
+            {translate('hearth.backups.targets.add.s3_secrets_note')}
+          </Typography>
+        </>
+      )}
+      {kind === 'sftp' && (
         <>
           <Stack direction="row" spacing={2}>
             <Stack sx={{ flex: 1 }}>{text('config.host', 'hearth.backups.targets.add.host')}</Stack>

@@ -1,12 +1,12 @@
 import { useState } from 'react';
 import AddIcon from '@mui/icons-material/Add';
-import { Box, Button, Card, Chip, Stack, Table, TableBody, TableCell, TableHead, TableRow, Typography } from '@mui/material';
+import { Box, Button, Chip, Stack, TableCell, TableRow, Typography } from '@mui/material';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { BackupTarget } from '@hearth/contracts';
-import { Title, useNotify, useTranslate } from 'react-admin';
+import { useNotify, useTranslate } from 'react-admin';
 import { useCan } from '../../access';
 import { formatDateTime } from '../../common/dates';
-import { Loaded } from '../../moderation/Loaded';
+import { ItemsPage } from '../../common/ItemsPage';
 import { backupKeys, backupsApi } from '../backupsApi';
 import { RemoveButton } from '../RemoveButton';
 import { AddTargetDialog } from './AddTargetDialog';
@@ -93,7 +93,39 @@ function LastCheck({ target }: { target: BackupTarget }) {
   );
 }
 
-/** Where backups are written: directories on this machine and SFTP servers, each tested on request. */
+function TargetRow({ target, mayManage, onChecked, onRemoved }: { target: BackupTarget; mayManage: boolean; onChecked: () => void; onRemoved: () => void }) {
+  const translate = useTranslate();
+  return (
+    <TableRow>
+      <TableCell>
+        <Typography variant="body2">{target.name}</Typography>
+        <Typography variant="caption" color="text.secondary">
+          {translate(KIND_LABEL[target.kind])}
+        </Typography>
+      </TableCell>
+      <TableCell>
+        <Location target={target} />
+      </TableCell>
+      <TableCell>
+        <LastCheck target={target} />
+      </TableCell>
+      {mayManage && (
+        <TableCell align="right" sx={{ whiteSpace: 'nowrap' }}>
+          <TestConnectionButton target={target} onChecked={onChecked} />
+          <RemoveButton
+            title="hearth.backups.targets.remove_title"
+            content="hearth.backups.targets.remove_content"
+            messageArgs={{ name: target.name }}
+            remove={() => backupsApi.removeTarget(target.id)}
+            onRemoved={onRemoved}
+          />
+        </TableCell>
+      )}
+    </TableRow>
+  );
+}
+
+/** Where backups are written: directories on this machine, SFTP servers and S3 buckets, each tested on request. */
 export default function TargetList() {
   const translate = useTranslate();
   const notify = useNotify();
@@ -103,71 +135,33 @@ export default function TargetList() {
   const targets = useQuery({ queryKey: backupKeys.targets(), queryFn: ({ signal }) => backupsApi.targets(signal) });
   const reload = () => queryClient.invalidateQueries({ queryKey: backupKeys.targets() });
   return (
-    <Stack spacing={2} sx={{ mt: 2 }}>
-      <Title title="hearth.backups.targets.title" />
-      <Stack direction="row" spacing={2} sx={{ alignItems: 'flex-start', justifyContent: 'space-between' }}>
-        <Typography variant="body2" color="text.secondary">
-          {translate('hearth.backups.targets.intro')}
-        </Typography>
-        {mayManage && (
+    <ItemsPage
+      title="hearth.backups.targets.title"
+      intro="hearth.backups.targets.intro"
+      none="hearth.backups.targets.none"
+      actions={
+        mayManage && (
           <Button variant="contained" startIcon={<AddIcon />} onClick={() => setAdding(true)} sx={{ flexShrink: 0 }}>
             {translate('hearth.backups.targets.add.button')}
           </Button>
-        )}
-      </Stack>
-      <Loaded query={targets}>
-        {({ data }) => (
-          <Card>
-            {data.length === 0 ? (
-              <Typography sx={{ p: 2 }}>{translate('hearth.backups.targets.none')}</Typography>
-            ) : (
-              <Table size="small" aria-label={translate('hearth.backups.targets.title')}>
-                <TableHead>
-                  <TableRow>
-                    {COLUMNS.map((column) => (
-                      <TableCell key={column}>{translate(column)}</TableCell>
-                    ))}
-                    {mayManage && <TableCell />}
-                  </TableRow>
-                </TableHead>
-                <TableBody>
-                  {data.map((target) => (
-                    <TableRow key={target.id}>
-                      <TableCell>
-                        <Typography variant="body2">{target.name}</Typography>
-                        <Typography variant="caption" color="text.secondary">
-                          {translate(KIND_LABEL[target.kind])}
-                        </Typography>
-                      </TableCell>
-                      <TableCell>
-                        <Location target={target} />
-                      </TableCell>
-                      <TableCell>
-                        <LastCheck target={target} />
-                      </TableCell>
-                      {mayManage && (
-                        <TableCell align="right" sx={{ whiteSpace: 'nowrap' }}>
-                          <TestConnectionButton target={target} onChecked={reload} />
-                          <RemoveButton
-                            title="hearth.backups.targets.remove_title"
-                            content="hearth.backups.targets.remove_content"
-                            messageArgs={{ name: target.name }}
-                            remove={() => backupsApi.removeTarget(target.id)}
-                            onRemoved={() => {
-                              notify('hearth.backups.targets.removed', { type: 'info', messageArgs: { name: target.name } });
-                              void reload();
-                            }}
-                          />
-                        </TableCell>
-                      )}
-                    </TableRow>
-                  ))}
-                </TableBody>
-              </Table>
-            )}
-          </Card>
-        )}
-      </Loaded>
+        )
+      }
+      query={targets}
+      columns={COLUMNS}
+      rowActions={mayManage}
+      row={(target) => (
+        <TargetRow
+          key={target.id}
+          target={target}
+          mayManage={mayManage}
+          onChecked={() => void reload()}
+          onRemoved={() => {
+            notify('hearth.backups.targets.removed', { type: 'info', messageArgs: { name: target.name } });
+            void reload();
+          }}
+        />
+      )}
+    >
       {adding && (
         <AddTargetDialog
           onClose={() => setAdding(false)}
@@ -178,6 +172,6 @@ export default function TargetList() {
           }}
         />
       )}
-    </Stack>
+    </ItemsPage>
   );
 }
