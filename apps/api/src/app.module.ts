@@ -22,13 +22,14 @@ import { OperatorsModule } from './operators/operators.module';
 import { RedisModule } from './redis/redis.module';
 import { RetentionModule } from './retention/retention.module';
 import { TokensModule } from './tokens/tokens.module';
+import { UpgradesModule } from './upgrades/upgrades.module';
 
 /** What a process that runs jobs adds: the BullMQ worker and the repair of health-check schedulers. */
 const WORKER_PROVIDERS = [WorkerService, HealthScheduleReconciler];
 
 /** Everything but the HTTP-only parts: shared by the API, the worker and the CLI. */
 function coreModules(config: HearthConfig) {
-  return [ConfigModule.forRoot(config), DatabaseModule, RedisModule, CryptoModule, AuditModule, AuthModule, JobsModule, OperatorsModule, TokensModule, MaintenanceModule, MonitoringModule, InstancesModule, AccountsModule, ModerationModule, FederationModule, AlertsModule, BackupsModule, RetentionModule];
+  return [ConfigModule.forRoot(config), DatabaseModule, RedisModule, CryptoModule, AuditModule, AuthModule, JobsModule, OperatorsModule, TokensModule, MaintenanceModule, MonitoringModule, InstancesModule, AccountsModule, ModerationModule, FederationModule, AlertsModule, BackupsModule, RetentionModule, UpgradesModule];
 }
 
 @Module({})

@@ -15,3 +15,4 @@ export * from './federation.js';
 export * from './backups.js';
 export * from './server-retention.js';
 export * from './retention.js';
+export * from './upgrades.js';

@@ -168,7 +168,7 @@ export const HealthSamplesQuery = z.object({
 export const InstanceEvent = z.object({
   id: z.string(),
   at: z.string(),
-  type: z.enum(['status-change', 'crash', 'restart', 'action', 'backup-failed', 'backup-missed', 'privacy-drift']),
+  type: z.enum(['status-change', 'crash', 'restart', 'action', 'backup-failed', 'backup-missed', 'privacy-drift', 'upgrade-failed']),
   fromStatus: InstanceStatus.nullable(),
   toStatus: InstanceStatus.nullable(),
   reason: z.string(),

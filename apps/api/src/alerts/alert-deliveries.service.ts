@@ -15,7 +15,7 @@ import { type AlertMessage, type AlertSender, WebhookSender } from './alert-send
 import { AlertChannelsService } from './alert-channels.service';
 
 /** Crashes, status changes, backups that failed or never happened and privacy drift page someone; restarts and operator actions are only history. */
-const ALERTED_EVENTS = new Set(['status-change', 'crash', 'backup-failed', 'backup-missed', 'privacy-drift']);
+const ALERTED_EVENTS = new Set(['status-change', 'crash', 'backup-failed', 'backup-missed', 'privacy-drift', 'upgrade-failed']);
 export const DELIVERY_ATTEMPTS = 5;
 const SEND_TIMEOUT_MS = 10_000;
 const QUEUE_TIMEOUT_MS = 5_000;

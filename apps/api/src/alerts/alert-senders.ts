@@ -4,7 +4,7 @@ import { createHmac } from 'node:crypto';
 export interface AlertMessage {
   /** The event's id (a receiver can drop a repeated delivery by it); random for a test alert. */
   id: string;
-  event: 'status-change' | 'crash' | 'restart' | 'action' | 'backup-failed' | 'backup-missed' | 'privacy-drift' | 'test';
+  event: 'status-change' | 'crash' | 'restart' | 'action' | 'backup-failed' | 'backup-missed' | 'privacy-drift' | 'upgrade-failed' | 'test';
   instance: { id: string; name: string; kind: string; domain: string } | null;
   /** The instance's status after the event. */
   status: string | null;

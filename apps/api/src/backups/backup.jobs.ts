@@ -83,6 +83,26 @@ export class BackupJobs {
     }
   }
 
+  /**
+   * One backup made start to end inside another job's step (an upgrade's snapshot): snapshot,
+   * upload, verify; it ends verified or failed (with its alert) like any other.
+   */
+  async makeNow(backupId: string, context: JobContext): Promise<void> {
+    const staging = join(this.config.dataDir, 'backups', 'staging', backupId);
+    try {
+      const backup = await this.load(backupId);
+      await this.snapshot(backup, staging);
+      await this.upload(backup, backup.objectKey ?? objectKey(backup), staging, context);
+      await this.verifyStored(backupId);
+    } catch (error) {
+      await this.fail(backupId, errorMessage(error));
+      throw error;
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+      await rm(`${staging}.json`, { force: true });
+    }
+  }
+
   /** Reads the whole stored object back and compares it with the record; the key is not needed. */
   @JobHandler('backup.verify', ['check'])
   async verify({ backupId }: JobPayloads['backup.verify'], context: JobContext): Promise<{ ok: boolean; detail: string }> {

@@ -17,5 +17,6 @@ import { RestoreJobs } from './restore.jobs';
   imports: [InstancesModule],
   controllers: [BackupRecipientsController, BackupTargetsController, BackupSchedulesController, BackupsController],
   providers: [BackupRecipientsService, BackupTargetsService, BackupSchedulesService, BackupsService, RestoreIdentities, BackupJobs, RestoreJobs],
+  exports: [BackupsService, BackupJobs],
 })
 export class BackupsModule {}

@@ -24,7 +24,7 @@ export interface NewBackup {
   readonly targetId: string;
   readonly recipientIds: readonly string[];
   readonly scheduleId?: string;
-  readonly trigger: 'manual' | 'schedule';
+  readonly trigger: 'manual' | 'schedule' | 'pre-upgrade';
   readonly createdById?: string;
 }
 
@@ -61,6 +61,19 @@ export class BackupsService {
 
   /** Records the backup (status running) and queues the job that makes it. */
   async start(input: NewBackup): Promise<BackupAccepted> {
+    const backup = await this.record(input);
+    try {
+      const jobId = await this.jobs.enqueue('backup.run', { backupId: backup.id }, { createdById: input.createdById, targetType: 'instance', targetId: input.instanceId });
+      await this.prisma.backup.update({ where: { id: backup.id }, data: { jobRunId: jobId } });
+      return { id: backup.id, jobId };
+    } catch (error) {
+      await this.prisma.backup.update({ where: { id: backup.id }, data: { status: 'failed', error: 'Could not queue the backup job', finishedAt: new Date() } });
+      throw error;
+    }
+  }
+
+  /** The backup's record (status running), for a job to make it: its own, or another's step. */
+  async record(input: NewBackup): Promise<Backup> {
     const instance = await this.prisma.instance.findUnique({ where: { id: input.instanceId } });
     if (!instance) throw new HearthError('instance/not_found');
     if (instance.runtime === 'external' || !this.host.driver(instance.kind).backupLayout) {
@@ -68,7 +81,7 @@ export class BackupsService {
     }
     await this.targets.find(input.targetId);
     const keys = await this.recipients.keys(input.recipientIds);
-    const backup = await this.prisma.backup.create({
+    return this.prisma.backup.create({
       data: {
         instanceId: instance.id,
         instanceName: instance.name,
@@ -82,14 +95,6 @@ export class BackupsService {
         hearthVersion: this.config.version,
       },
     });
-    try {
-      const jobId = await this.jobs.enqueue('backup.run', { backupId: backup.id }, { createdById: input.createdById, targetType: 'instance', targetId: instance.id });
-      await this.prisma.backup.update({ where: { id: backup.id }, data: { jobRunId: jobId } });
-      return { id: backup.id, jobId };
-    } catch (error) {
-      await this.prisma.backup.update({ where: { id: backup.id }, data: { status: 'failed', error: 'Could not queue the backup job', finishedAt: new Date() } });
-      throw error;
-    }
   }
 
   async verify(id: string, createdById: string): Promise<BackupAccepted> {

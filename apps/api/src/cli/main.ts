@@ -75,9 +75,11 @@ const versions = program.command('versions').description('Server software Hearth
 
 versions
   .command('install')
-  .description('Build the Debian root filesystem the software runs from, or find it built; needs root and debootstrap')
+  .description("Build the software's newer version into the store (Synapse: a Debian root filesystem; Prosody, ejabberd: a package tree from bookworm-backports), or find it built; needs root")
   .addArgument(new Argument('<software>', 'what to install').choices(Object.keys(INSTALLABLE)))
-  .action((software: string) => runVersionsInstall(loadConfig(), software));
+  .option('--suite <suite>', 'the Debian suite a package tree comes from (default: the host release\'s backports)')
+  .option('--refresh', 'look for a newer version in the suite even if one is installed (built beside it)')
+  .action((software: string, options: { suite?: string; refresh?: boolean }) => runVersionsInstall(loadConfig(), software, options));
 
 versions
   .command('list')

@@ -57,6 +57,7 @@ export class HomeserverHost {
       ports: instance.ports as Record<string, number>,
       settings: instance.settings as InstanceSettings,
       baseUrl: instance.baseUrl ?? undefined,
+      release: (instance.release as InstanceSpec['release'] | null) ?? undefined,
     };
   }
 

@@ -264,6 +264,11 @@ export class InstancesService {
     return this.enqueueLifecycle(payload.instanceId, 'backup.restore', createdById, 'running', payload);
   }
 
+  /** An upgrade stops and restarts the server on another version: a lifecycle job, one at a time. */
+  async enqueueUpgrade(payload: JobPayloads['instance.upgrade'], createdById: string): Promise<string> {
+    return this.enqueueLifecycle(payload.instanceId, 'instance.upgrade', createdById, 'running', payload);
+  }
+
   /** Start, stop or restart: what the operator wants is recorded at once, for supervision to follow. */
   private async operate(id: string, job: 'instance.start' | 'instance.stop' | 'instance.restart', requester: Requester): Promise<InstanceAccepted> {
     const jobId = await this.enqueueLifecycle(id, job, requester.operatorId, job === 'instance.stop' ? 'stopped' : 'running', { instanceId: id });

@@ -59,12 +59,18 @@ export interface JobPayloads {
   'retention.check': Record<string, never>;
   /** Deletes Hearth's own records past the console policy: audit events, finished jobs. */
   'console.retention': Record<string, never>;
+  /**
+   * Moves an instance from one release to another (null: the host's packages): preflight, the
+   * encrypted backup `backupId`, stop, local snapshot, switch, start, health gate, post-checks;
+   * a failure after the stop puts the previous release and data back.
+   */
+  'instance.upgrade': { instanceId: string; versionId: string; backupId: string };
 }
 
 export type JobName = keyof JobPayloads;
 
 /** The jobs that start, stop, reconfigure or remove an instance's server: at most one of them at a time, and health checks leave it to them. */
-export const LIFECYCLE_JOBS = ['instance.provision', 'instance.start', 'instance.stop', 'instance.restart', 'instance.destroy', 'instance.reconfigure', 'backup.restore'] as const satisfies readonly JobName[];
+export const LIFECYCLE_JOBS = ['instance.provision', 'instance.start', 'instance.stop', 'instance.restart', 'instance.destroy', 'instance.reconfigure', 'backup.restore', 'instance.upgrade'] as const satisfies readonly JobName[];
 
 // A record (not an array) so the compiler insists every job name is listed here.
 const NAMES: Record<JobName, true> = {
@@ -91,6 +97,7 @@ const NAMES: Record<JobName, true> = {
   'instance.purge': true,
   'retention.check': true,
   'console.retention': true,
+  'instance.upgrade': true,
 };
 export const JOB_NAMES = Object.keys(NAMES) as JobName[];
 

@@ -5,9 +5,10 @@ import type { InstanceEvent } from '../generated/prisma/client';
 
 /**
  * backup-failed: a backup did not end verified; backup-missed: a scheduled backup did not happen
- * when due; privacy-drift: the server does something else than its retention policy says.
+ * when due; privacy-drift: the server does something else than its retention policy says;
+ * upgrade-failed: an upgrade was undone.
  */
-export type InstanceEventType = 'status-change' | 'crash' | 'restart' | 'action' | 'backup-failed' | 'backup-missed' | 'privacy-drift';
+export type InstanceEventType = 'status-change' | 'crash' | 'restart' | 'action' | 'backup-failed' | 'backup-missed' | 'privacy-drift' | 'upgrade-failed';
 
 /**
  * Status changes and other events of instances. Every status write goes through transition(),

@@ -137,6 +137,8 @@ const EXPECTED_ACCESS: Record<string, string> = {
   'DELETE /api/retention-policies/:id': 'instances.manage',
   'PUT /api/instances/:id/retention-policy': 'instances.manage',
   'GET /api/instances/:id/privacy-report': 'instances.read',
+  'GET /api/instances/:id/versions': 'instances.read',
+  'POST /api/instances/:id/upgrade': 'instances.manage',
   'GET /api/health': 'public',
   'GET /api/public/links/:token': 'public',
   'POST /api/public/links/:token': 'public',

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { type ExecOptions, type ExecResult, RUNTIME_LAYOUT } from '../../runtimes/runtime';
 import { ensureSelfSignedCertificate } from '../certificates';
@@ -34,6 +34,9 @@ import { probeClientPort } from '../xmpp-probe';
 import { effectiveEjabberdFederation } from './ejabberd-federation';
 import { EjabberdApiError, EjabberdHttpApi } from './ejabberd-http-api';
 import { EJABBERD_UNSUPPORTED_KNOBS, effectiveEjabberdRetention, enforceEjabberdRetention } from './ejabberd-retention';
+import { HOST_LIBRARY_DIRS, ejabberdProgram, ejabberdTreeSpec, ejabberdVersion } from './ejabberd-release';
+import type { PackageTrees } from '../../runtimes/packages/package-tree';
+import { type ServerVersion, isSystemTree, serverVersions } from '../../runtimes/packages/server-versions';
 import {
   EJABBERD_FEDERATION_MODES,
   EJABBERD_PATHS,
@@ -77,7 +80,11 @@ end,
 io:format("~p~n", [Result]),
 halt(case Result of ok -> 0; _ -> 1 end).`;
 
-/** ejabberd 23.01 (Debian bookworm), administered through mod_http_api as Hearth's admin account. */
+/**
+ * ejabberd 23.01 (Debian bookworm) or 24.12 (bookworm-backports, run from a package tree of the
+ * version store: spec.release), administered through mod_http_api as Hearth's admin account. Both
+ * read the same ejabberd.yml and answer the same API calls.
+ */
 export class EjabberdDriver implements Driver {
   readonly kind = 'ejabberd';
   readonly displayName = 'ejabberd';
@@ -124,7 +131,8 @@ export class EjabberdDriver implements Driver {
     }
     const erl = /^ERL="([^"]+)"/m.exec(script)?.[1] ?? (await findExecutable('erl'));
     if (!erl || !(await readTextIfExists(erl))) problems.push('Erlang (erl) is missing: apt-get install erlang-base');
-    const version = await ejabberdVersion(/^ERL_LIBS='([^']+)'/m.exec(script)?.[1]);
+    const libraries = /^ERL_LIBS='([^']+)'/m.exec(script)?.[1];
+    const version = await ejabberdVersion([libraries, ...HOST_LIBRARY_DIRS].filter(Boolean) as string[]);
     return { available: problems.length === 0, version, binary, installHint: INSTALL_HINT, problems };
   }
 
@@ -133,9 +141,9 @@ export class EjabberdDriver implements Driver {
     retentionKnobs(spec);
     const cookie = requireSecret(secrets, 'erlangCookie');
     if (!/^[A-Za-z0-9_-]{20,}$/.test(cookie)) throw new DriverError('spec/invalid', 'The Erlang cookie must be at least 20 letters, digits, - or _');
-    const binary = await findExecutable('ejabberdctl');
-    if (!binary) throw new DriverError('driver/unavailable', `ejabberd is not installed: ${INSTALL_HINT}`);
-    const ctl = patchEjabberdctl(await readFile(binary, 'utf8'));
+    // The host's ejabberdctl, or the one of a version tree (spec.release) pointing ERL_LIBS into it.
+    const program = await ejabberdProgram(spec);
+    const ctl = program.ctl;
     return {
       files: [
         { path: 'bin', directory: true, mode: 0o700 },
@@ -151,9 +159,23 @@ export class EjabberdDriver implements Driver {
         command: join(spec.dir, EJABBERD_PATHS.ctl),
         // foreground + HEARTH_EXEC: the shell execs erl, erl execs the VM: the runtime's pid is the server.
         args: [...this.ctlArgs(spec), 'foreground'],
-        env: { HEARTH_EXEC: 'exec' },
+        env: { ...program.env, HEARTH_EXEC: 'exec' },
       },
     };
+  }
+
+  /**
+   * The host's ejabberd, the trees of the version store, and the backports version this host can
+   * install (PackageTrees.ensure(version.spec)); reads no network.
+   */
+  async versions(store: PackageTrees): Promise<ServerVersion[]> {
+    const release = await store.hostRelease().catch(() => undefined);
+    return serverVersions(store, {
+      name: this.kind,
+      systemPackage: 'ejabberd',
+      detection: await this.detect(),
+      installable: release ? [ejabberdTreeSpec(release)] : [],
+    });
   }
 
   prepare(context: InstanceContext): Promise<void> {
@@ -241,15 +263,24 @@ export class EjabberdDriver implements Driver {
   }
 
   /**
-   * Admins are configured (acl), not a property of the account. deactivated is always false: 23.01's
+   * Admins are configured (acl), not a property of the account. deactivated is false on 23.01, whose
    * ban_account leaves nothing to tell a banned account from another (no get_ban_details; the
-   * random password it sets is stored hashed).
+   * random password it sets is stored hashed); 24.06 and later keep bans apart and say so.
    */
   async listAccounts(context: InstanceContext): Promise<Account[]> {
     const usernames = await this.listUsers(context);
     const lastSeen: Array<Date | null> = [];
-    if (usernames.length <= LAST_SEEN_LIMIT) for (const username of usernames) lastSeen.push(await this.lastSeen(context, username));
-    return usernames.map((username, index) => ({ username, admin: null, deactivated: false, lastSeenAt: lastSeen[index] ?? null, displayName: null }));
+    const banned: boolean[] = [];
+    if (usernames.length <= LAST_SEEN_LIMIT) {
+      let bans = true;
+      for (const username of usernames) {
+        lastSeen.push(await this.lastSeen(context, username));
+        const ban: boolean | undefined = bans ? await this.banned(context, username) : undefined;
+        bans = ban !== undefined;
+        banned.push(ban ?? false);
+      }
+    }
+    return usernames.map((username, index) => ({ username, admin: null, deactivated: banned[index] ?? false, lastSeenAt: lastSeen[index] ?? null, displayName: null }));
   }
 
   async accountSessions(context: InstanceContext, username: string): Promise<AccountSession[]> {
@@ -270,7 +301,11 @@ export class EjabberdDriver implements Driver {
     return true;
   }
 
-  /** ban_account: ends the sessions and sets a random password (no unban in 23.01: reactivating sets a new one). */
+  /**
+   * ban_account: ends the sessions and locks the account. 23.01 does it by setting a random password
+   * (no unban: reactivating sets a new one); 24.06 and later keep a ban record beside the password,
+   * which logins are refused by until unban_account.
+   */
   async deactivateUser(context: InstanceContext, username: string): Promise<void> {
     checkUser(username);
     // ban_account on a missing account would create it, with the random password.
@@ -278,7 +313,15 @@ export class EjabberdDriver implements Driver {
     await this.api(context).call('ban_account', { user: username, host: context.spec.domain, reason: DEACTIVATED_REASON }).catch(rethrowAdmin);
   }
 
-  reactivateUser(context: InstanceContext, username: string, password: string): Promise<void> {
+  async reactivateUser(context: InstanceContext, username: string, password: string): Promise<void> {
+    checkUser(username);
+    await this.requireAccount(context, username);
+    try {
+      await this.api(context).call('unban_account', { user: username, host: context.spec.domain });
+    } catch (error) {
+      // 23.01 has no bans of its own to lift: the new password is what lets the account in again.
+      if (!isUnknownCommand(error)) throw adminFailure(error);
+    }
     return this.changePassword(context, username, password);
   }
 
@@ -352,8 +395,13 @@ export class EjabberdDriver implements Driver {
   }
 
   /** Runs this instance's ejabberdctl (e.g. `backup FILE`) as the instance's user. */
-  ctl(context: InstanceContext, args: readonly string[], options?: ExecOptions): Promise<ExecResult> {
-    return context.runtime.exec(context.spec, join(context.spec.dir, EJABBERD_PATHS.ctl), [...this.ctlArgs(context.spec), ...args], options);
+  async ctl(context: InstanceContext, args: readonly string[], options?: ExecOptions): Promise<ExecResult> {
+    // A tree's shared libraries (if it brought any) for the VM this starts, as for the server.
+    const env = isSystemTree(context.spec.release) ? {} : (await ejabberdProgram(context.spec)).env;
+    return context.runtime.exec(context.spec, join(context.spec.dir, EJABBERD_PATHS.ctl), [...this.ctlArgs(context.spec), ...args], {
+      ...options,
+      env: { ...env, ...options?.env },
+    });
   }
 
   private ctlArgs(spec: InstanceSpec): string[] {
@@ -384,6 +432,17 @@ export class EjabberdDriver implements Driver {
       .call<Array<{ resource: string; uptime: number }>>('user_sessions_info', { user: username, host: context.spec.domain })
       .catch(rethrowAdmin);
     return sessions.map(({ resource, uptime }) => ({ resource, uptime }));
+  }
+
+  /** Whether the account is banned (24.06 and later); undefined when the server keeps no bans apart (23.01). */
+  private async banned(context: InstanceContext, username: string): Promise<boolean | undefined> {
+    try {
+      const details = await this.api(context).call<Record<string, string>>('get_ban_details', { user: username, host: context.spec.domain });
+      return Object.keys(details ?? {}).length > 0;
+    } catch (error) {
+      if (isUnknownCommand(error)) return undefined;
+      throw adminFailure(error);
+    }
   }
 
   /**
@@ -420,6 +479,11 @@ function checkUser(username: string): void {
   if (username === HEARTH_ADMIN_USER) throw new DriverError('user/reserved', `${HEARTH_ADMIN_USER} is Hearth's own account`);
 }
 
+/** mod_http_api's answer to a command this ejabberd doesn't have (e.g. unban_account before 24.06). */
+function isUnknownCommand(error: unknown): boolean {
+  return error instanceof EjabberdApiError && error.httpStatus === 404 && error.apiCode === 40;
+}
+
 function adminFailure(error: unknown): DriverError {
   if (error instanceof DriverError) return error;
   return new DriverError('driver/admin_failed', (error as Error).message);
@@ -427,17 +491,4 @@ function adminFailure(error: unknown): DriverError {
 
 function rethrowAdmin(error: unknown): never {
   throw adminFailure(error);
-}
-
-/** The version in ejabberd's .app file under Erlang's library directory, e.g. 23.01-1. */
-async function ejabberdVersion(libraryDir: string | undefined): Promise<string | undefined> {
-  for (const dir of [libraryDir, '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib/erlang/lib'].filter(Boolean) as string[]) {
-    const entries = await readdir(dir).catch(() => [] as string[]);
-    for (const entry of entries.filter((name) => name.startsWith('ejabberd-')).sort()) {
-      const app = await readTextIfExists(join(dir, entry, 'ebin', 'ejabberd.app'));
-      const version = app && /\{vsn,\s*"([^"]+)"\}/.exec(app)?.[1];
-      if (version) return version;
-    }
-  }
-  return undefined;
 }

@@ -3,6 +3,7 @@ import type { FederationMode, FederationPolicy, InstanceSpec } from '../driver';
 import { federationPolicy, federationPort } from '../federation-policy';
 import { effectiveTls, retentionKnobs } from '../validation';
 import { luaString } from './prosody-admin-socket';
+import type { ProsodyDialect } from './prosody-release';
 
 /** Where the Prosody driver keeps things inside the instance directory. */
 export const PROSODY_PATHS = {
@@ -55,11 +56,22 @@ export const S2S_PORT = 's2s';
 export const PROSODY_FEDERATION_MODES: readonly FederationMode[] = ['closed', 'open'];
 
 /**
- * The whole configuration of one Prosody 0.12 instance. Nothing is inherited from
- * /etc/prosody: every path points into the instance directory, and every network service
- * is either bound explicitly or switched off.
+ * The whole configuration of one Prosody instance, in the dialect of the version it runs (0.12 by
+ * default). Nothing is inherited from /etc/prosody: every path points into the instance
+ * directory, and every network service is either bound explicitly or switched off.
+ *
+ * From 0.12 to 13, checked with each version's `prosodyctl check config` and by running both:
+ * - `legacy_ssl_ports` is deprecated in favour of `c2s_direct_tls_ports` (both versions' checks
+ *   say so): neither gets it any more. Neither opens a legacy TLS port by default, so this
+ *   changes nothing for 0.12.
+ * - Everything else Hearth sets means the same to both: every module it loads exists in 13
+ *   under the same name (mod_admin_shell still loads mod_admin_socket for `admin_socket`), SQL
+ *   storage (13 upgrades 0.12's SQLite schema itself when it first opens it: the key-value index becomes
+ *   unique; 0.12 still opens it), periods such as archive_expires_after = "7d", and a negative
+ *   http_file_share_expires_after (13: treated as never).
+ * The dialect marks the file's header, and is where options of one version only go.
  */
-export function renderProsodyConfig(spec: InstanceSpec): string {
+export function renderProsodyConfig(spec: InstanceSpec, dialect: ProsodyDialect = '0.12'): string {
   const path = (relative: string) => luaString(join(spec.dir, relative));
   const tls = effectiveTls(spec);
   const retention = retentionKnobs(spec);
@@ -79,7 +91,7 @@ export function renderProsodyConfig(spec: InstanceSpec): string {
   const disabled = [...(federation.mode === 'closed' ? ['s2s', 's2s_auth_certs'] : []), ...(retention.offlineDays === 0 ? ['offline'] : [])];
 
   const lines = [
-    `-- Rendered by Hearth for instance ${spec.id}. Hearth rewrites this file: change the instance's settings instead.`,
+    `-- Rendered by Hearth for instance ${spec.id}${dialect === '13' ? ' (Prosody 13)' : ''}. Hearth rewrites this file: change the instance's settings instead.`,
     '',
     `pidfile = ${path(PROSODY_PATHS.pidFile)}`,
     `data_path = ${path(PROSODY_PATHS.data)}`,
@@ -93,7 +105,6 @@ export function renderProsodyConfig(spec: InstanceSpec): string {
     `c2s_ports = { ${spec.ports.client} }`,
     `c2s_interfaces = { ${luaString(spec.bindAddress)} }`,
     'c2s_direct_tls_ports = {}',
-    'legacy_ssl_ports = {}',
     ...s2sNetwork(spec, federation),
     `http_ports = { ${spec.ports.http} }`,
     'http_interfaces = { "127.0.0.1" }',

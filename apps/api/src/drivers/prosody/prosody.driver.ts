@@ -34,6 +34,9 @@ import { type ReplResult, luaString, runAdminCommands, shellCall, xmlCharacters 
 import { effectiveProsodyFederation } from './prosody-federation';
 import { PROSODY_UNSUPPORTED_KNOBS, effectiveProsodyRetention, enforceProsodyRetention } from './prosody-retention';
 import { PROSODY_DATABASE, PROSODY_FEDERATION_MODES, PROSODY_PATHS, S2S_PORT, renderProsodyConfig } from './prosody.config';
+import { PROSODY_LAUNCHERS, prosodyProgram, prosodyTreeSpec } from './prosody-release';
+import type { PackageTrees } from '../../runtimes/packages/package-tree';
+import { type ServerVersion, serverVersions } from '../../runtimes/packages/server-versions';
 
 const execFileAsync = promisify(execFile);
 
@@ -42,7 +45,10 @@ const INSTALL_HINT = 'apt-get install prosody lua-dbi-sqlite3';
 /** What a client is told when the operator ends its session. */
 const REVOKED_TEXT = "Session ended by the server's operator";
 
-/** Prosody 0.12 (Debian bookworm), administered through its admin shell socket. */
+/**
+ * Prosody 0.12 (Debian bookworm) or 13 (bookworm-backports, run from a package tree of the version
+ * store: spec.release), administered through its admin shell socket, which both speak alike.
+ */
 export class ProsodyDriver implements Driver {
   readonly kind = 'prosody';
   readonly displayName = 'Prosody';
@@ -108,18 +114,63 @@ export class ProsodyDriver implements Driver {
     validateSpec(spec, this.portNames);
     retentionKnobs(spec);
     checkSocketPath(join(spec.dir, PROSODY_PATHS.adminSocket));
-    const binary = await findExecutable('prosody');
-    if (!binary) throw new DriverError('driver/unavailable', `Prosody is not installed: ${INSTALL_HINT}`);
+    // The host's /usr/bin/prosody, or this instance's launcher of a version tree (spec.release).
+    const program = await prosodyProgram(spec);
     return {
       files: [
         { path: PROSODY_PATHS.data, directory: true, mode: 0o700 },
         { path: PROSODY_PATHS.run, directory: true, mode: 0o700 },
         { path: PROSODY_PATHS.certs, directory: true, mode: 0o700 },
-        { path: PROSODY_PATHS.config, content: renderProsodyConfig(spec), mode: 0o600 },
+        ...program.files,
+        { path: PROSODY_PATHS.config, content: renderProsodyConfig(spec, program.dialect), mode: 0o600 },
       ],
       // -F: foreground, so the process the runtime started is the server itself.
-      process: { command: binary, args: ['--config', join(spec.dir, PROSODY_PATHS.config), '-F'], env: {} },
+      process: { command: program.prosody, args: ['--config', join(spec.dir, PROSODY_PATHS.config), '-F'], env: { ...program.env } },
     };
+  }
+
+  /**
+   * `prosodyctl check config` of a version (default: the one the instance is set to run) on the
+   * config rendered for it, as the instance's user. The config and launcher go to a scratch
+   * directory (run/config-check), never over the live ones: an upgrade checks its target this way
+   * while the old version still runs.
+   */
+  async checkConfig(context: InstanceContext, release: InstanceSpec['release'] = context.spec.release): Promise<{ readonly ok: boolean; readonly output: string }> {
+    const { release: _current, ...rest } = context.spec;
+    const spec: InstanceSpec = release ? { ...rest, release } : rest;
+    const program = await prosodyProgram(spec);
+    const scratch = join(PROSODY_PATHS.run, 'config-check');
+    const ctl = program.files.find((file) => file.path === PROSODY_LAUNCHERS.prosodyctl);
+    await context.runtime.writeFiles(spec, [
+      { path: scratch, directory: true, mode: 0o700 },
+      { path: join(scratch, 'prosody.cfg.lua'), content: renderProsodyConfig(spec, program.dialect), mode: 0o600 },
+      ...(ctl && 'content' in ctl ? [{ path: join(scratch, 'prosodyctl'), content: ctl.content, mode: 0o700 }] : []),
+    ]);
+    try {
+      const command = ctl ? join(spec.dir, scratch, 'prosodyctl') : program.prosodyctl;
+      const result = await context.runtime.exec(spec, command, ['--config', join(spec.dir, scratch, 'prosody.cfg.lua'), 'check', 'config'], {
+        env: { ...program.env },
+        timeoutMs: 60_000,
+      });
+      const output = (result.stdout + result.stderr).trim();
+      return { ok: result.code === 0 && !/Problems found/.test(output), output };
+    } finally {
+      await context.runtime.exec(spec, 'rm', ['-rf', '--', join(spec.dir, scratch)]).catch(() => undefined);
+    }
+  }
+
+  /**
+   * The host's Prosody, the trees of the version store, and the backports version this host can
+   * install (PackageTrees.ensure(version.spec)); reads no network.
+   */
+  async versions(store: PackageTrees): Promise<ServerVersion[]> {
+    const release = await store.hostRelease().catch(() => undefined);
+    return serverVersions(store, {
+      name: this.kind,
+      systemPackage: 'prosody',
+      detection: await this.detect(),
+      installable: release ? [prosodyTreeSpec(release)] : [],
+    });
   }
 
   prepare(context: InstanceContext): Promise<void> {
