@@ -359,6 +359,7 @@ export const en: TranslationMessages = {
           'backup-failed': 'Backup failed',
           'backup-missed': 'Backup missed',
           'privacy-drift': 'Privacy drift',
+          'upgrade-failed': 'Upgrade undone',
         },
       },
       logs: {

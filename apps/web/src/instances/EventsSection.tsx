@@ -16,6 +16,7 @@ const EVENT_TYPE_LABEL: Record<InstanceEvent['type'], string> = {
   'backup-failed': 'hearth.instances.events.type.backup-failed',
   'backup-missed': 'hearth.instances.events.type.backup-missed',
   'privacy-drift': 'hearth.instances.events.type.privacy-drift',
+  'upgrade-failed': 'hearth.instances.events.type.upgrade-failed',
 };
 
 /** The latest status changes, crashes, restarts and operator actions, newest first. */
