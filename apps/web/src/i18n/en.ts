@@ -820,6 +820,46 @@ export const en: TranslationMessages = {
         submit: 'Apply policy',
       },
     },
+    versions: {
+      title: 'Version',
+      runs: '%{name} runs %{version}.',
+      list: 'Versions',
+      current: 'Current',
+      state: {
+        installed: 'Installed',
+        installable: 'Can be installed',
+        unavailable: 'Unavailable',
+      },
+      source: {
+        system: 'Debian’s package on this host (%{suite})',
+        tree: 'In Hearth’s version store, from %{suite}',
+        installable: 'From %{suite}: Hearth installs it into its version store when you move to it',
+      },
+      package: 'package %{package}',
+      unknown: 'its version number is known once Hearth has fetched the suite’s package lists',
+      no_other: 'No other version is installed or can be installed on this host.',
+      upgrade: 'Upgrade',
+      switch: 'Switch',
+      upgrade_to: 'Upgrade to %{version}',
+      switch_to: 'Switch to %{version}',
+      job_upgrade: 'Upgrading %{name} to %{version}',
+      job_switch: 'Switching %{name} to %{version}',
+      not_running: 'Hearth moves %{name} to another version only while it runs, after backing it up.',
+      setup: 'Every upgrade starts with an encrypted backup, which needs a backup target and a key:',
+      undone: 'The upgrade did not take, so Hearth put the previous version and its data back: %{name} runs on them again. The job says why.',
+      undo_failed:
+        'The upgrade did not take, and %{name} did not come up on its previous version either: it is stopped. Its status and the job say why; start it once the problem is fixed.',
+      adopted: '%{name} runs elsewhere: Hearth does not manage its versions.',
+      unsupported: 'Hearth does not manage the versions of %{server} servers.',
+      dialog: {
+        title_upgrade: 'Upgrade %{name} to %{version}',
+        title_switch: 'Switch %{name} to %{version}',
+        plan: 'Hearth checks that %{version} takes the configuration of %{name}, backs the server up to the target below (encrypted to the keys you choose), stops it, keeps a copy of its data on this host, switches it to %{version}, starts it and waits until it is healthy. Members are disconnected for a moment.',
+        plan_install:
+          'Hearth installs %{version} into its version store and checks that it takes the configuration of %{name}, backs the server up to the target below (encrypted to the keys you choose), stops it, keeps a copy of its data on this host, switches it to %{version}, starts it and waits until it is healthy. Members are disconnected for a moment.',
+        rollback: 'If anything fails after the stop, Hearth puts back the previous version and the data as they were at the stop, and %{name} runs as before.',
+      },
+    },
     backups: {
       status: {
         running: 'Being written',

@@ -39,6 +39,7 @@ import { FederationSection } from '../federation/FederationSection';
 import { JobFollower } from '../jobs/JobFollower';
 import { ModerationSection } from '../moderation/ModerationSection';
 import { PrivacySection } from '../privacy/instance/PrivacySection';
+import { VersionSection } from '../upgrades/VersionSection';
 import { EventsSection } from './EventsSection';
 import { HealthSection } from './HealthSection';
 import { InstanceActions, type InstanceOperation } from './InstanceActions';
@@ -333,6 +334,7 @@ function InstanceDetails({ operation, pollMs, onOperationFinished, onDismiss }: 
       <Grid size={{ xs: 12, lg: 6 }}>
         <Stack spacing={2}>
           <Overview instance={instance} />
+          <VersionSection instance={instance} />
           <FederationSection instance={instance} />
           {mayReadBackups && <BackupsSection instance={instance} />}
         </Stack>
