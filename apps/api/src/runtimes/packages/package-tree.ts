@@ -1,10 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { type FileHandle, access, chmod, copyFile, mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { access, chmod, copyFile, mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { delimiter, dirname, join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { RootfsError, packageName, parseDpkgQuery } from '../rootfs/debian-rootfs';
+import { BuildSteps } from '../store/build-steps';
+import { type BuildLocks, holdingLock } from '../store/store-lock';
 import {
   DEBIAN_KEYRING,
   type PackageRecord,
@@ -19,7 +19,6 @@ import {
   renderSourcesList,
   upstreamVersion,
 } from './private-apt';
-import { holdingLock } from './store-lock';
 
 /**
  * Package trees: a newer Debian package (and what it needs that the host lacks) unpacked with
@@ -143,13 +142,7 @@ const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 const PACKAGE_PATTERN = /^[a-z0-9][a-z0-9+.-]+$/;
 const MANIFEST = 'manifest.json';
 const TOOLS = ['apt-get', 'apt-cache', 'dpkg', 'dpkg-deb', 'dpkg-query', 'flock', 'du'] as const;
-const OUTPUT_TAIL_LINES = 30;
 const SPAN = { 'apt-update': [3, 25], download: [35, 80] } as const;
-
-interface BuildLocks {
-  readonly entry: FileHandle;
-  readonly cache: FileHandle;
-}
 
 type Progress = (phase: PackageTreePhase, percent: number, message?: string) => void;
 
@@ -161,6 +154,7 @@ export class PackageTrees {
   private readonly securityMirror: string;
   private readonly path: string;
   private readonly inFlight = new Map<string, Promise<PackageTree>>();
+  private readonly steps: BuildSteps;
 
   constructor(private readonly options: PackageTreesOptions) {
     this.store = resolve(options.store);
@@ -170,6 +164,12 @@ export class PackageTrees {
     this.mirror = options.mirror ?? DEFAULT_MIRROR;
     this.securityMirror = options.securityMirror ?? DEFAULT_SECURITY_MIRROR;
     this.path = options.path ?? DEFAULT_PATH;
+    this.steps = new BuildSteps({
+      env: { PATH: this.path, LC_ALL: 'C.UTF-8', LANG: 'C.UTF-8', HOME: '/root', DEBIAN_FRONTEND: 'noninteractive' },
+      timeoutMs: options.stepTimeoutMs ?? 20 * 60_000,
+      // The private apt configuration's -o Dir::... pairs would crowd out what the command did.
+      shownArgs: (args) => args.filter((arg) => !arg.startsWith('Dir::') && arg !== '-o').slice(0, 8),
+    });
   }
 
   /** The host's Debian release (bookworm), which a tree's suite must build on. */
@@ -212,7 +212,7 @@ export class PackageTrees {
     const lists = await readdirIfAny(aptPaths(this.aptDir).lists);
     if (!lists.some((file) => file.endsWith('_Packages') || file.includes('_Packages.'))) return undefined;
     try {
-      const output = await this.capture(['apt-cache', ...this.aptArgs(), '-t', spec.suite, 'policy', packageName(spec.packages[0]!)]);
+      const output = await this.steps.capture(['apt-cache', ...this.aptArgs(), '-t', spec.suite, 'policy', packageName(spec.packages[0]!)]);
       return parseCandidate(output);
     } catch {
       return undefined;
@@ -292,11 +292,11 @@ export class PackageTrees {
     try {
       await this.prepareApt(release);
       progress('apt-update', SPAN['apt-update'][0], `apt-get update (${release}, ${release}-updates, ${release}-security, ${release}-backports)`);
-      await this.run(['apt-get', ...this.aptArgs(), '-o', 'APT::Status-Fd=4', '--error-on=any', 'update'], locks, statusLines(SPAN['apt-update'], 'apt-update', progress));
+      await this.steps.run(['apt-get', ...this.aptArgs(), '-o', 'APT::Status-Fd=4', '--error-on=any', 'update'], locks, statusLines(SPAN['apt-update'], 'apt-update', progress));
 
       progress('resolve', 28, `resolving ${spec.packages.join(' ')} from ${spec.suite} against this host's packages`);
       const wanted = ['-t', spec.suite, ...spec.packages];
-      const simulation = parseSimulation(await this.capture(['apt-get', ...this.aptArgs(), '-s', '-y', '--no-install-recommends', 'install', ...wanted], locks));
+      const simulation = parseSimulation(await this.steps.capture(['apt-get', ...this.aptArgs(), '-s', '-y', '--no-install-recommends', 'install', ...wanted], locks));
       const main = packageName(spec.packages[0]!);
       const mainPackage = simulation.install.find((p) => p.name === main);
       if (!mainPackage) {
@@ -311,12 +311,12 @@ export class PackageTrees {
         progress('done', 100, `${main} ${mainPackage.version} is already in the store`);
         return existing;
       }
-      const records = parseRecords(await this.capture(['apt-cache', ...this.aptArgs(), 'show', ...simulation.install.map((p) => `${p.name}=${p.version}`)], locks));
+      const records = parseRecords(await this.steps.capture(['apt-cache', ...this.aptArgs(), 'show', ...simulation.install.map((p) => `${p.name}=${p.version}`)], locks));
       checkRunnableBeside(simulation.install, records, release);
 
       progress('download', SPAN.download[0], `downloading ${simulation.install.length} packages`);
       await this.resetPartialDownloads();
-      await this.run(['apt-get', ...this.aptArgs(), '-o', 'APT::Status-Fd=4', '-y', '-d', '--no-install-recommends', 'install', ...wanted], locks, statusLines(SPAN.download, 'download', progress));
+      await this.steps.run(['apt-get', ...this.aptArgs(), '-o', 'APT::Status-Fd=4', '-y', '-d', '--no-install-recommends', 'install', ...wanted], locks, statusLines(SPAN.download, 'download', progress));
       const files = simulation.install.map((p) => join(this.cacheDir, debFileName(p.name, p.version, p.architecture)));
       for (const file of files) {
         if (!(await exists(file))) throw new RootfsError('rootfs/build_failed', `apt-get did not download ${file}`);
@@ -326,13 +326,13 @@ export class PackageTrees {
       await mkdir(tmp, { mode: 0o755 });
       const root = join(tmp, 'root');
       await mkdir(root, { mode: 0o755 });
-      for (const file of files) await this.run(['dpkg-deb', '-x', file, root], locks);
+      for (const file of files) await this.steps.run(['dpkg-deb', '-x', file, root], locks);
       // dpkg-deb gives root/ the mode of the first archive's "./": the instance's user must read the tree.
       await chmod(root, 0o755);
       await chmod(tmp, 0o755);
 
       progress('manifest', 95);
-      const arch = (await this.capture(['dpkg', '--print-architecture'], locks)).trim();
+      const arch = (await this.steps.capture(['dpkg', '--print-architecture'], locks)).trim();
       const manifest: PackageTreeManifest = {
         format: TREE_FORMAT,
         name: spec.name,
@@ -346,7 +346,7 @@ export class PackageTrees {
         hostRelease: release,
         builtAt: new Date().toISOString(),
         buildMs: Date.now() - started,
-        sizeBytes: Number.parseInt(await this.capture(['du', '--summarize', '--block-size=1', root], locks), 10),
+        sizeBytes: Number.parseInt(await this.steps.capture(['du', '--summarize', '--block-size=1', root], locks), 10),
         installed: Object.fromEntries(simulation.install.map((p) => [p.name, p.version])),
         unpacked: simulation.install,
         hostDependencies: hostDependencies(simulation.install, records, await this.hostPackages(locks)),
@@ -396,7 +396,7 @@ export class PackageTrees {
   }
 
   private async hostPackages(locks?: BuildLocks): Promise<Record<string, string>> {
-    return parseDpkgQuery(await this.capture(['dpkg-query', '-W', '-f=${db:Status-Abbrev}\t${Package}\t${Version}\n'], locks));
+    return parseDpkgQuery(await this.steps.capture(['dpkg-query', '-W', '-f=${db:Status-Abbrev}\t${Package}\t${Version}\n'], locks));
   }
 
   /** Under the entry lock, a temporary directory of this spec is the remains of a dead build. */
@@ -417,54 +417,6 @@ export class PackageTrees {
       if (await access(candidate, constants.X_OK).then(() => true, () => false)) return candidate;
     }
     return undefined;
-  }
-
-  private environment(): NodeJS.ProcessEnv {
-    return { PATH: this.path, LC_ALL: 'C.UTF-8', LANG: 'C.UTF-8', HOME: '/root', DEBIAN_FRONTEND: 'noninteractive' };
-  }
-
-  private async capture(argv: readonly string[], locks?: BuildLocks): Promise<string> {
-    const lines: string[] = [];
-    await this.run(argv, locks, (line) => lines.push(line), true);
-    return lines.join('\n') + '\n';
-  }
-
-  /** Runs argv with the lock descriptors inherited (fds 8 and 9, as DebianRootfs does); stdout lines and fd 4 go to onLine. */
-  private run(argv: readonly string[], locks: BuildLocks | undefined, onLine?: (line: string) => void, stdoutOnly = false): Promise<void> {
-    const [command, ...args] = argv;
-    const tail: string[] = [];
-    const keep = (line: string): void => {
-      tail.push(line);
-      if (tail.length > OUTPUT_TAIL_LINES) tail.shift();
-    };
-    return new Promise<void>((resolveRun, rejectRun) => {
-      let child: ChildProcess;
-      try {
-        child = spawn(command!, args, {
-          env: this.environment(),
-          stdio: ['ignore', 'pipe', 'pipe', 'ignore', 'pipe', 'ignore', 'ignore', 'ignore', locks?.cache.fd ?? 'ignore', locks?.entry.fd ?? 'ignore'],
-          timeout: this.options.stepTimeoutMs ?? 20 * 60_000,
-          killSignal: 'SIGKILL',
-        });
-      } catch (error) {
-        rejectRun(error);
-        return;
-      }
-      createInterface({ input: child.stdout! }).on('line', (line) => {
-        if (!stdoutOnly) keep(line);
-        onLine?.(line);
-      });
-      createInterface({ input: child.stderr! }).on('line', keep);
-      createInterface({ input: child.stdio[4] as NodeJS.ReadableStream }).on('line', (line) => onLine?.(line));
-      child.once('error', rejectRun);
-      child.once('close', (code, signal) => {
-        if (code === 0) resolveRun();
-        else {
-          const what = signal ? `signal ${signal}` : `exit code ${code}`;
-          rejectRun(new Error(`${command} ${args.filter((arg) => !arg.startsWith('Dir::') && arg !== '-o').slice(0, 8).join(' ')} ended with ${what}:\n${tail.join('\n')}`));
-        }
-      });
-    });
   }
 }
 

@@ -1,9 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { type FileHandle, access, chmod, mkdir, open, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdir, open, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { delimiter, join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { BuildSteps } from '../store/build-steps';
+import { RootfsError } from '../store/store-error';
+import { type BuildLocks, holdingLock } from '../store/store-lock';
+
+export { RootfsError, type RootfsErrorCode } from '../store/store-error';
 
 /**
  * Builds and caches Debian root filesystems (debootstrap + apt) in Hearth's version store, e.g.
@@ -44,24 +47,6 @@ export interface RootfsProgress {
   /** 0..100 over the whole ensure(); only ever grows. */
   readonly percent: number;
   readonly message?: string;
-}
-
-export type RootfsErrorCode =
-  | 'rootfs/not_root'
-  | 'rootfs/missing_tool'
-  | 'rootfs/invalid_spec'
-  | 'rootfs/lock_timeout'
-  | 'rootfs/build_failed'
-  | 'rootfs/mounted';
-
-export class RootfsError extends Error {
-  constructor(
-    readonly code: RootfsErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'RootfsError';
-  }
 }
 
 export interface RootfsSpec {
@@ -124,7 +109,6 @@ const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 const PACKAGE_PATTERN = /^[a-z0-9][a-z0-9+.-]+(?:[=/][A-Za-z0-9.+~:_-]+)?$/;
 const MANIFEST = 'manifest.json';
 const TOOLS = ['debootstrap', 'chroot', 'unshare', 'flock', 'mount', 'du'] as const;
-const OUTPUT_TAIL_LINES = 30;
 
 // Where each phase sits in the overall percentage (debootstrap and the install dominate).
 const SPAN: Record<'debootstrap' | 'apt-update' | 'apt-install', [number, number]> = {
@@ -148,12 +132,6 @@ const APT_CONF = [
 // Packages must not start services inside the tree: Hearth starts what it runs itself.
 const POLICY_RC_D = '#!/bin/sh\n# Written by Hearth: never start services from package scripts.\nexit 101\n';
 
-/** The locks a build holds; its commands inherit them, so a build that outlives Hearth still holds them. */
-interface BuildLocks {
-  readonly entry: FileHandle;
-  readonly cache: FileHandle;
-}
-
 export class DebianRootfs {
   private readonly store: string;
   private readonly mirror: string;
@@ -162,12 +140,18 @@ export class DebianRootfs {
   readonly cacheDir: string;
   /** Same-process callers for one entry share one promise; other processes meet at the lock. */
   private readonly inFlight = new Map<string, Promise<RootfsResult>>();
+  private readonly steps: BuildSteps;
 
   constructor(private readonly options: DebianRootfsOptions) {
     this.store = resolve(options.store);
     this.mirror = options.mirror ?? DEFAULT_MIRROR;
     this.path = options.path ?? DEFAULT_PATH;
     this.cacheDir = resolve(options.cacheDir ?? join(this.store, '.cache', 'debs'));
+    this.steps = new BuildSteps({
+      env: { PATH: this.path, LC_ALL: 'C.UTF-8', LANG: 'C.UTF-8', HOME: '/root', DEBIAN_FRONTEND: 'noninteractive', DEBCONF_NONINTERACTIVE_SEEN: 'true' },
+      timeoutMs: options.stepTimeoutMs ?? 20 * 60_000,
+      shownArgs: (args) => args.slice(0, 6),
+    });
   }
 
   /** Where the entry for spec lives, built or not. */
@@ -233,7 +217,8 @@ export class DebianRootfs {
     await mkdir(this.cacheDir, { recursive: true, mode: 0o755 });
 
     progress('lock', 1, 'waiting for any other build of this root filesystem');
-    return this.holding(`${dir}.lock`, async (entry) => {
+    const timeout = this.options.lockTimeoutMs ?? 30 * 60_000;
+    return holdingLock(`${dir}.lock`, timeout, this.path, async (entry) => {
       // Whoever held the lock before us may have finished the very same entry.
       const built = await this.find(spec);
       if (built) {
@@ -242,7 +227,7 @@ export class DebianRootfs {
       }
       // Always taken after an entry lock, never before one, so two builds cannot deadlock.
       progress('lock', 1, 'waiting for any other build using the download cache');
-      return this.holding(`${this.cacheDir}.lock`, async (cache) => {
+      return holdingLock(`${this.cacheDir}.lock`, timeout, this.path, async (cache) => {
         progress('cleanup', 2);
         await this.removeLeftovers(dir);
         await this.resetPartialDownloads();
@@ -251,23 +236,13 @@ export class DebianRootfs {
     });
   }
 
-  /** Runs fn holding the flock on path; closing our descriptor releases it (unless a build child outlived us and still has it). */
-  private async holding<T>(path: string, fn: (lock: FileHandle) => Promise<T>): Promise<T> {
-    const lock = await this.lock(path);
-    try {
-      return await fn(lock);
-    } finally {
-      await lock.close().catch(() => undefined);
-    }
-  }
-
   private async build(spec: RootfsSpec, dir: string, locks: BuildLocks, progress: Progress): Promise<RootfsResult> {
     const started = Date.now();
     const tmp = `${dir}.tmp-${randomBytes(6).toString('hex')}`;
     const rootfs = join(tmp, 'rootfs');
     await mkdir(tmp, { mode: 0o755 });
     try {
-      const arch = (await this.capture(['dpkg', '--print-architecture'], locks)).trim();
+      const arch = (await this.steps.capture(['dpkg', '--print-architecture'], locks)).trim();
       await this.bootstrap(spec, rootfs, arch, locks, progress);
       await this.installPackages(spec, rootfs, locks, progress);
 
@@ -304,7 +279,7 @@ export class DebianRootfs {
     // mount namespace those mounts vanish with it, even if it is killed half-way.
     progress('debootstrap', SPAN.debootstrap[0], `debootstrap ${spec.suite}`);
     const argv = ['debootstrap', '--variant=minbase', `--arch=${arch}`, `--cache-dir=${this.cacheDir}`, spec.suite, rootfs, this.mirror];
-    await this.run([...this.isolated(), ...argv], locks, debootstrapStatus(progress));
+    await this.steps.run([...this.isolated(), ...argv], locks, debootstrapStatus(progress));
 
     progress('configure', SPAN.debootstrap[1]);
     const policy = join(rootfs, 'usr/sbin/policy-rc.d');
@@ -336,7 +311,7 @@ export class DebianRootfs {
   /** What dpkg has installed; throws if a wanted package is missing. */
   private async installed(spec: RootfsSpec, rootfs: string, locks: BuildLocks): Promise<Record<string, string>> {
     const installed = parseDpkgQuery(
-      await this.capture(['chroot', rootfs, 'dpkg-query', '-W', '-f=${db:Status-Abbrev}\t${Package}\t${Version}\n'], locks),
+      await this.steps.capture(['chroot', rootfs, 'dpkg-query', '-W', '-f=${db:Status-Abbrev}\t${Package}\t${Version}\n'], locks),
     );
     for (const wanted of spec.packages) {
       const name = packageName(wanted);
@@ -346,7 +321,7 @@ export class DebianRootfs {
   }
 
   private async diskUsage(path: string, locks: BuildLocks): Promise<number> {
-    return Number.parseInt(await this.capture(['du', '--summarize', '--one-file-system', '--block-size=1', path], locks), 10);
+    return Number.parseInt(await this.steps.capture(['du', '--summarize', '--one-file-system', '--block-size=1', path], locks), 10);
   }
 
   /**
@@ -376,38 +351,11 @@ export class DebianRootfs {
     const statusFd = options.onLine ? ['-o', 'APT::Status-Fd=4'] : [];
     const [command, ...rest] = argv;
     const cache = options.withCache ? this.cacheDir : '';
-    return this.run([...this.isolated(), 'sh', '-c', script, 'sh', rootfs, cache, command!, ...statusFd, ...rest], locks, options.onLine);
+    return this.steps.run([...this.isolated(), 'sh', '-c', script, 'sh', rootfs, cache, command!, ...statusFd, ...rest], locks, options.onLine);
   }
 
   private isolated(): string[] {
     return ['unshare', '--mount', '--propagation', 'private', '--'];
-  }
-
-  /**
-   * Takes an exclusive flock(2) on path. flock(1) locks the descriptor we hand it as fd 3, so the
-   * lock belongs to our open file description: it goes away by itself when Hearth dies (no stale
-   * locks to guess about), and build children inherit it, so a build that outlives a killed Hearth
-   * still keeps others out of its temporary directory.
-   */
-  private async lock(path: string): Promise<FileHandle> {
-    const handle = await open(path, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
-    try {
-      const seconds = Math.max(1, Math.ceil((this.options.lockTimeoutMs ?? 30 * 60_000) / 1000));
-      const code = await new Promise<number | null>((resolveExit, rejectExit) => {
-        const child = spawn('flock', ['--exclusive', '--wait', String(seconds), '3'], {
-          env: { PATH: this.path },
-          stdio: ['ignore', 'ignore', 'pipe', handle.fd],
-        });
-        child.once('error', rejectExit);
-        child.once('exit', (exitCode) => resolveExit(exitCode));
-      });
-      if (code === 1) throw new RootfsError('rootfs/lock_timeout', `Another build holding ${path} did not finish within ${seconds} s`);
-      if (code !== 0) throw new RootfsError('rootfs/build_failed', `flock on ${path} failed (exit ${code})`);
-      return handle;
-    } catch (error) {
-      await handle.close();
-      throw error;
-    }
   }
 
   /** Under the lock, any temporary directory of this entry is the remains of a dead build. */
@@ -441,58 +389,6 @@ export class DebianRootfs {
       if (await access(candidate, constants.X_OK).then(() => true, () => false)) return candidate;
     }
     return undefined;
-  }
-
-  private environment(): NodeJS.ProcessEnv {
-    return { PATH: this.path, LC_ALL: 'C.UTF-8', LANG: 'C.UTF-8', HOME: '/root', DEBIAN_FRONTEND: 'noninteractive', DEBCONF_NONINTERACTIVE_SEEN: 'true' };
-  }
-
-  private async capture(argv: readonly string[], locks: BuildLocks): Promise<string> {
-    const lines: string[] = [];
-    await this.run(argv, locks, (line) => lines.push(line), true);
-    return lines.join('\n') + '\n';
-  }
-
-  /**
-   * Runs argv with the lock descriptors inherited (entry as fd 9, cache as fd 8), feeding stdout
-   * lines to onLine and keeping the last lines of output for the error message.
-   */
-  private run(argv: readonly string[], locks: BuildLocks, onLine?: (line: string) => void, stdoutOnly = false): Promise<void> {
-    const [command, ...args] = argv;
-    const tail: string[] = [];
-    const keep = (line: string): void => {
-      tail.push(line);
-      if (tail.length > OUTPUT_TAIL_LINES) tail.shift();
-    };
-    return new Promise<void>((resolveRun, rejectRun) => {
-      let child: ChildProcess;
-      try {
-        child = spawn(command!, args, {
-          env: this.environment(),
-          // fds 8 and 9, out of the way of debconf (fd 3) and other low descriptors package scripts use.
-          stdio: ['ignore', 'pipe', 'pipe', 'ignore', 'pipe', 'ignore', 'ignore', 'ignore', locks.cache.fd, locks.entry.fd],
-          timeout: this.options.stepTimeoutMs ?? 20 * 60_000,
-          killSignal: 'SIGKILL',
-        });
-      } catch (error) {
-        rejectRun(error);
-        return;
-      }
-      createInterface({ input: child.stdout! }).on('line', (line) => {
-        if (!stdoutOnly) keep(line);
-        onLine?.(line);
-      });
-      createInterface({ input: child.stderr! }).on('line', keep);
-      createInterface({ input: child.stdio[4] as NodeJS.ReadableStream }).on('line', (line) => onLine?.(line));
-      child.once('error', rejectRun);
-      child.once('close', (code, signal) => {
-        if (code === 0) resolveRun();
-        else {
-          const what = signal ? `signal ${signal}` : `exit code ${code}`;
-          rejectRun(new Error(`${command} ${args.slice(0, 6).join(' ')} ended with ${what}:\n${tail.join('\n')}`));
-        }
-      });
-    });
   }
 }
 
