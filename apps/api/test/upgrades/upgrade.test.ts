@@ -26,8 +26,8 @@ describe('upgrades with automatic rollback', { timeout: 8 * 60_000 }, () => {
   const password = `pw-${randomBytes(9).toString('base64url')}`;
   context.secrets.add(password);
 
-  const provision = async (name: string): Promise<Instance> => {
-    const created = await app.http().post('/api/instances').set(bearer(admin)).send({ name, kind: 'prosody', domain: `${name}.test` });
+  const provision = async (name: string, kind = 'prosody'): Promise<Instance> => {
+    const created = await app.http().post('/api/instances').set(bearer(admin)).send({ name, kind, domain: `${name}.test` });
     assert.equal((await settled(app, admin, created.body.jobId, 120_000)).status, 'succeeded');
     for (const username of ['alice', 'bob']) {
       const user = await app.http().post(`/api/instances/${created.body.id}/users`).set(bearer(admin)).send({ username, password });
@@ -87,8 +87,28 @@ describe('upgrades with automatic rollback', { timeout: 8 * 60_000 }, () => {
     assert.equal(same.status, 400, 'already there');
   });
 
+  test('ejabberd 23.01 → 24.12 through the same plan: accounts and waiting messages intact', async () => {
+    const instance = await provision('club', 'ejabberd');
+    const alice = await goOnline(login(instance, 'alice'));
+    await alice.send(`bob@${instance.domain}`, 'training moved to 7');
+    await alice.stop();
+    const backports = (await versions(instance)).versions.find((v) => v.suite === 'bookworm-backports');
+    assert.ok(backports);
+    const started = await upgrade(instance, backports.id);
+    assert.equal(started.status, 202, started.text);
+    assertSucceeded(await settled(app, admin, started.body.jobId, 300_000), STEPS);
+    const after = (await app.http().get(`/api/instances/${instance.id}`).set(bearer(admin))).body as Instance;
+    assert.equal(after.version, '24.12');
+    const bob = await goOnline(login(after, 'bob'));
+    try {
+      assert.ok(await bob.message((m) => m.getChildText('body') === 'training moved to 7', 10_000));
+    } finally {
+      await bob.stop();
+    }
+  });
+
   test('a build that exits at start is undone: the old version runs again on its data, and an alert says why', async () => {
-    const instance = await provision('club');
+    const instance = await provision('team');
     // A copy of the 13.0.1 tree whose server program exits at once: a broken build.
     const good = readdirSync(join(store, 'prosody')).find((name) => name.startsWith('bookworm-backports-13'))!;
     const broken = join(store, 'prosody', `${good}-broken`);
