@@ -10,6 +10,7 @@ import { generateSecrets } from '../drivers/secrets';
 import { waitHealthy } from '../drivers/wait-healthy';
 import type { Backup, Instance } from '../generated/prisma/client';
 import { HomeserverHost } from '../instances/homeserver-host.service';
+import { startRendered } from '../instances/start-rendered';
 import { type JobContext, errorMessage } from '../jobs/job-context';
 import { JobHandler } from '../jobs/job-handler.decorator';
 import type { JobPayloads } from '../jobs/job-types';
@@ -139,7 +140,7 @@ export class RestoreJobs {
         await mkdir(spec.dir, { recursive: true, mode: 0o711 });
         await moveState(driver.backupLayout!.state, join(work, 'restored'), spec.dir);
         await chownState(driver.backupLayout!.state, spec.dir, spec.uid);
-        await this.startServer(driver, instance());
+        await startRendered(driver, instance());
       });
       await context.step('wait-healthy', () => waitHealthy(driver, instance(), { timeoutMs: HEALTHY_TIMEOUT_MS }));
       await context.step('load', async () => {
@@ -150,7 +151,7 @@ export class RestoreJobs {
       const accounts = (await context.step('check', () => this.countAccounts(driver, instance(), manifest)))!;
       detail = `Restored into a scratch ${driver.displayName}: healthy, ${accounts} accounts as when backed up, ${manifest.files.length} files matching the manifest`;
       await this.prisma.backup.update({ where: { id: backupId }, data: { lastDrillAt: new Date(), lastDrillOk: true, lastDrillDetail: detail } });
-      await context.step('clean-up', () => this.removeScratch(driver, instance(), work));
+      await context.step('clean-up', () => this.removeScratch(instance(), work));
       return { accounts, detail };
     } catch (error) {
       detail = errorMessage(error);
@@ -158,7 +159,7 @@ export class RestoreJobs {
       if (backup.instanceId) await this.events.record(backup.instanceId, 'backup-failed', `The restore drill of backup ${backupId.slice(0, 8)} failed: ${detail}`.slice(0, 1000));
       throw error;
     } finally {
-      await this.removeScratch(driver, instance(), work).catch(() => undefined);
+      await this.removeScratch(instance(), work).catch(() => undefined);
       await this.identities.forget(identityRef);
     }
   }
@@ -168,7 +169,7 @@ export class RestoreJobs {
     const context = async () => this.host.context(await this.loadInstance(instanceId));
     await step('start', async () => {
       const { driver, context: instance } = await context();
-      await this.startServer(driver, instance);
+      await startRendered(driver, instance);
     });
     await step('wait-healthy', async () => {
       const { driver, context: instance } = await context();
@@ -209,7 +210,7 @@ export class RestoreJobs {
         await this.prisma.instance.update({ where: { id: instanceId }, data: { secretsEnc: previousSecrets || null } });
       }
       const restored = this.host.context(await this.loadInstance(instanceId));
-      await this.startServer(restored.driver, restored.context);
+      await startRendered(restored.driver, restored.context);
       await waitHealthy(restored.driver, restored.context, { timeoutMs: HEALTHY_TIMEOUT_MS });
       await rm(work, { recursive: true, force: true });
     } catch (error) {
@@ -240,21 +241,13 @@ export class RestoreJobs {
     );
   }
 
-  private async startServer(driver: Driver, context: InstanceContext): Promise<void> {
-    const { spec, runtime, secrets } = context;
-    const { files, process } = await driver.render(spec, secrets);
-    await runtime.writeFiles(spec, files);
-    await driver.prepare(context);
-    if ((await runtime.status(spec)).state !== 'running') await runtime.start({ ...spec, process });
-  }
-
   private async countAccounts(driver: Driver, context: InstanceContext, manifest: BackupManifest): Promise<number> {
     const accounts = (await driver.listUsers(context)).length;
     if (accounts !== manifest.accounts) throw new Error(`The restored server has ${accounts} accounts; the backup was taken with ${manifest.accounts}`);
     return accounts;
   }
 
-  private async removeScratch(driver: Driver, context: InstanceContext, work: string): Promise<void> {
+  private async removeScratch(context: InstanceContext, work: string): Promise<void> {
     await context.runtime.destroy(context.spec);
     await rm(work, { recursive: true, force: true });
   }

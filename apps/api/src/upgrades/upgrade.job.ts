@@ -12,6 +12,7 @@ import { Prisma, type Instance } from '../generated/prisma/client';
 import { BackupJobs } from '../backups/backup.jobs';
 import { exists } from '../backups/restore-files';
 import { HomeserverHost } from '../instances/homeserver-host.service';
+import { startRendered } from '../instances/start-rendered';
 import { type JobContext, errorMessage } from '../jobs/job-context';
 import { JobHandler } from '../jobs/job-handler.decorator';
 import type { JobPayloads } from '../jobs/job-types';
@@ -174,11 +175,7 @@ export class UpgradeJob {
 
   private async startServer(instanceId: string): Promise<void> {
     const { driver, context } = this.host.context(await this.load(instanceId));
-    const { spec, runtime, secrets } = context;
-    const { files, process } = await driver.render(spec, secrets);
-    await runtime.writeFiles(spec, files);
-    await driver.prepare(context);
-    if ((await runtime.status(spec)).state !== 'running') await runtime.start({ ...spec, process });
+    await startRendered(driver, context);
   }
 
   private async waitHealthy(instanceId: string): Promise<void> {
