@@ -35,6 +35,12 @@ export interface ProcessSpec {
    * RUNTIME_LAYOUT.rootfsInstanceDir, and command, args and paths in config files refer to that view.
    */
   readonly rootfs?: string;
+  /**
+   * The container image to run it from (container runtime only). The instance directory is
+   * bind-mounted at its own path, so command, args and config files name the same paths as on
+   * the host.
+   */
+  readonly image?: string;
 }
 
 export interface RunSpec extends RuntimeTarget {
@@ -78,6 +84,11 @@ export interface ExecOptions {
   readonly timeoutMs?: number;
   /** Relative to the instance directory. */
   readonly cwd?: string;
+  /**
+   * Container runtime only: run in a one-off container of this image (a version the instance does
+   * not run yet, e.g. an upgrade's config check) rather than in the instance's container.
+   */
+  readonly image?: string;
 }
 
 export interface ExecResult {

@@ -82,6 +82,7 @@ export class ProcessRuntime implements Runtime {
 
   start(spec: RunSpec): Promise<RuntimeStatus> {
     checkTarget(spec);
+    if (spec.process.image) throw new RuntimeError('runtime/start_failed', `${spec.process.image} is a container image: the process runtime runs this host's programs`);
     return this.serialized(spec, () => this.startNow(spec));
   }
 
@@ -223,6 +224,7 @@ export class ProcessRuntime implements Runtime {
 
   async exec(target: RuntimeTarget, command: string, args: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
     checkTarget(target);
+    if (options.image) throw new RuntimeError('runtime/exec_failed', `${options.image} is a container image: the process runtime runs this host's programs`);
     const runAs = await this.runAs(target);
     await this.prepareLayout(target, runAs);
     const timeoutMs = options.timeoutMs ?? this.options.execTimeoutMs ?? 60_000;
