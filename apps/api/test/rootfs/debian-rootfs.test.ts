@@ -85,6 +85,18 @@ test('rejects a bad spec before touching anything', () => {
   assert.equal(rootfs.cacheDir, '/nonexistent/.cache/debs');
 });
 
+test('extra suites make another entry, and leave the hash of a spec without them as it was', () => {
+  const rootfs = new DebianRootfs({ store: '/nonexistent' });
+  // Synapse's tree is cached in stores under this name: a new hash would make every store build it again.
+  assert.equal(rootfs.entryDir(SYNAPSE_ROOTFS), '/nonexistent/synapse/sid-e085ca78d4c9');
+  assert.equal(rootfs.entryDir({ ...SYNAPSE_ROOTFS, extraSuites: [] }), rootfs.entryDir(SYNAPSE_ROOTFS));
+  const backports: RootfsSpec = { name: 'x', suite: 'bookworm', packages: ['prosody/bookworm-backports'], extraSuites: ['bookworm-backports', 'bookworm-updates'] };
+  assert.notEqual(rootfs.entryDir(backports), rootfs.entryDir({ ...backports, extraSuites: [] }));
+  assert.equal(rootfs.entryDir(backports), rootfs.entryDir({ ...backports, extraSuites: ['bookworm-updates', 'bookworm-backports'] }));
+  assert.throws(() => rootfs.entryDir({ ...backports, extraSuites: ['bookworm main'] }), { code: 'rootfs/invalid_spec' });
+  assert.throws(() => rootfs.entryDir({ ...backports, extraSuites: ['../x'] }), { code: 'rootfs/invalid_spec' });
+});
+
 /** Starts a build of SMALL in another process group and SIGKILLs all of it once dpkg is at work under apt-get install. */
 async function killDuringInstall(store: string, cache: string): Promise<void> {
   const module = join(__dirname, '../../src/runtimes/rootfs/debian-rootfs.js');

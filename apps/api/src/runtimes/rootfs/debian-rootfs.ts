@@ -20,8 +20,9 @@ export { RootfsError, type RootfsErrorCode } from '../store/store-error';
  *   <store>/.cache/debs/                      downloaded .deb files, shared by every build
  *   <store>/.cache/debs.lock                  flock(2) lock on that cache, held while building
  *
- * The hash covers everything that changes the result (suite, mirror, sorted packages, format),
- * so a different package list is a different entry and never a mutation of an existing one.
+ * The hash covers everything that changes the result (suite, mirror, sorted packages, extra
+ * suites, format), so a different package list is a different entry and never a mutation of an
+ * existing one.
  *
  * The download cache makes a rebuild (another entry, or one deleted) fetch only packages it has
  * not seen: debootstrap gets it as --cache-dir, and apt-get install sees it bind-mounted as the
@@ -56,6 +57,12 @@ export interface RootfsSpec {
   readonly suite: string;
   /** Installed with apt-get --no-install-recommends after debootstrap; may be empty. */
   readonly packages: readonly string[];
+  /**
+   * More suites of the same mirror that apt may install from, e.g. bookworm-backports. apt picks
+   * by its usual priorities: Debian marks backports NotAutomatic, so a package comes from there
+   * only when pinned as name/suite (its dependencies too, where the base suite can't satisfy them).
+   */
+  readonly extraSuites?: readonly string[];
 }
 
 export interface RootfsManifest {
@@ -65,6 +72,8 @@ export interface RootfsManifest {
   readonly mirror: string;
   readonly variant: 'minbase';
   readonly packages: readonly string[];
+  /** Present only when the spec has some. */
+  readonly extraSuites?: readonly string[];
   readonly architecture: string;
   readonly builtAt: string;
   readonly buildMs: number;
@@ -256,6 +265,7 @@ export class DebianRootfs {
         mirror: this.mirror,
         variant: 'minbase',
         packages: [...spec.packages],
+        ...(hasExtraSuites(spec) ? { extraSuites: [...spec.extraSuites] } : {}),
         architecture: arch,
         builtAt: new Date().toISOString(),
         buildMs: Date.now() - started,
@@ -286,6 +296,11 @@ export class DebianRootfs {
     await writeFile(policy, POLICY_RC_D, { mode: 0o755 });
     await chmod(policy, 0o755);
     await writeFile(join(rootfs, 'etc/apt/apt.conf.d/99hearth'), APT_CONF, { mode: 0o644 });
+    if (hasExtraSuites(spec)) {
+      // debootstrap wrote sources.list for the base suite; the others go beside it, signed by the same archive keys.
+      const lines = spec.extraSuites.map((suite) => `deb ${this.mirror} ${suite} main`);
+      await writeFile(join(rootfs, 'etc/apt/sources.list.d/hearth.list'), ['# Written by Hearth.', ...lines, ''].join('\n'), { mode: 0o644 });
+    }
   }
 
   private async installPackages(spec: RootfsSpec, rootfs: string, locks: BuildLocks, progress: Progress): Promise<void> {
@@ -379,7 +394,9 @@ export class DebianRootfs {
   }
 
   private hash(spec: RootfsSpec): string {
-    const key = JSON.stringify({ format: FORMAT, variant: 'minbase', suite: spec.suite, mirror: this.mirror, packages: [...spec.packages].sort() });
+    // extraSuites only when there are some, so every entry built before they existed keeps its hash.
+    const extra = hasExtraSuites(spec) ? { extraSuites: [...spec.extraSuites].sort() } : {};
+    const key = JSON.stringify({ format: FORMAT, variant: 'minbase', suite: spec.suite, mirror: this.mirror, packages: [...spec.packages].sort(), ...extra });
     return createHash('sha256').update(key).digest('hex').slice(0, 12);
   }
 
@@ -490,9 +507,15 @@ export async function mountPointsUnder(path: string): Promise<string[]> {
     .filter((point) => point === root || point.startsWith(`${root}/`));
 }
 
+function hasExtraSuites(spec: RootfsSpec): spec is RootfsSpec & { readonly extraSuites: readonly string[] } {
+  return (spec.extraSuites?.length ?? 0) > 0;
+}
+
 function checkSpec(spec: RootfsSpec): void {
   if (!NAME_PATTERN.test(spec.name)) throw new RootfsError('rootfs/invalid_spec', `Invalid root filesystem name ${JSON.stringify(spec.name)}`);
-  if (!NAME_PATTERN.test(spec.suite)) throw new RootfsError('rootfs/invalid_spec', `Invalid Debian suite ${JSON.stringify(spec.suite)}`);
+  for (const suite of [spec.suite, ...(spec.extraSuites ?? [])]) {
+    if (!NAME_PATTERN.test(suite)) throw new RootfsError('rootfs/invalid_spec', `Invalid Debian suite ${JSON.stringify(suite)}`);
+  }
   for (const name of spec.packages) {
     if (!PACKAGE_PATTERN.test(name)) throw new RootfsError('rootfs/invalid_spec', `Invalid package name ${JSON.stringify(name)}`);
   }
