@@ -176,7 +176,12 @@ export const InstanceEvent = z.object({
 export type InstanceEvent = z.infer<typeof InstanceEvent>;
 export const InstanceEventsQuery = ListQuery.extend({ sort: z.enum(['at']).default('at') });
 
-/** What this host can run: detected programs and versions, and how to install a missing one. */
+/**
+ * What this host can run: detected programs and versions, and how to install a missing one.
+ * `available`, `version`, `installHint` and `problems` are about the host's own program (the
+ * process runtime); `runtimes` lists every runtime Hearth offers for the kind here ('container'
+ * when it has images of it and an engine is configured, whether or not the host has the program).
+ */
 export const InstanceKindAvailability = z.object({
   kind: InstanceKind,
   displayName: z.string(),

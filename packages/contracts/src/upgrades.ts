@@ -4,11 +4,12 @@ import { Reason } from './instance-users.js';
 
 /** One version of a server: the host's package, a tree in Hearth's version store, or one it can install. */
 export const ServerVersion = z.object({
-  /** 'system' for the host's own package; a tree's directory name; the suite for one not installed yet. */
+  /** 'system' for the host's own package; a tree's directory name; the suite for one not installed yet; an image's tag. */
   id: z.string(),
   version: z.string().nullable(),
   packageVersion: z.string().nullable(),
-  source: z.enum(['system', 'tree']),
+  /** 'image': a container image (container runtime). */
+  source: z.enum(['system', 'tree', 'image']),
   suite: z.string().nullable(),
   state: z.enum(['installed', 'installable', 'unavailable']),
   /** The one the instance runs. */

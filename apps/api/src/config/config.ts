@@ -52,6 +52,13 @@ const EnvSchema = z.object({
     .optional(),
   /** First of the uids (= gids) given to instances, one each, when Hearth is root; no passwd entries needed. */
   HEARTH_INSTANCE_UID_BASE: z.coerce.number().int().min(1000).max(4_000_000_000).default(2_000_000),
+  /**
+   * The Docker Engine API socket of the container runtime: Docker's, or Podman's compatible
+   * service (`podman system service`). Default: DOCKER_HOST if it names a unix socket, else
+   * /run/podman/podman.sock or /var/run/docker.sock if one exists; without one the container
+   * runtime is unavailable.
+   */
+  HEARTH_CONTAINER_SOCKET: z.string().regex(/^\//, 'must be the absolute path of a unix socket').optional(),
   /** Health samples of instances older than this are deleted by the daily prune. */
   HEARTH_SAMPLE_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** How often Hearth deletes what servers keep past their retention and do not expire themselves. */
@@ -91,6 +98,8 @@ export interface HearthConfig {
   instanceUser?: { user: string; group: string };
   /** Instance n (Instance.runAsId) runs as uid = gid = instanceUidBase + n when Hearth is root. */
   instanceUidBase: number;
+  /** Absent: no container engine found, the container runtime is unavailable. */
+  containerSocket?: string;
   version: string;
   sampleRetentionDays: number;
   purgeIntervalSec: number;
@@ -139,12 +148,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HearthConfig {
     portRange: { first: e.HEARTH_PORT_RANGE[0], last: e.HEARTH_PORT_RANGE[1] },
     instanceUser: e.HEARTH_INSTANCE_USER ? instanceUser(e.HEARTH_INSTANCE_USER) : undefined,
     instanceUidBase: e.HEARTH_INSTANCE_UID_BASE,
+    containerSocket: e.HEARTH_CONTAINER_SOCKET ?? defaultContainerSocket(env),
     version: readVersion(),
     sampleRetentionDays: e.HEARTH_SAMPLE_RETENTION_DAYS,
     purgeIntervalSec: e.HEARTH_PURGE_INTERVAL_SEC,
     privacyCheckIntervalSec: e.HEARTH_PRIVACY_CHECK_INTERVAL_SEC,
     alertRetryDelayMs: e.HEARTH_ALERT_RETRY_DELAY_MS,
   };
+}
+
+function defaultContainerSocket(env: NodeJS.ProcessEnv): string | undefined {
+  const fromDockerHost = /^unix:\/\/(\/.+)$/.exec(env.DOCKER_HOST ?? '')?.[1];
+  return fromDockerHost ?? ['/run/podman/podman.sock', '/var/run/docker.sock'].find((path) => existsSync(path));
 }
 
 /** Without a group: nogroup, the group Debian gives nobody. */

@@ -7,6 +7,11 @@ import { SecretBox } from '../crypto/secret-box';
 import type { Driver, InstanceContext, InstanceKind, InstanceSecrets, InstanceSettings, InstanceSpec } from '../drivers/driver';
 import { builtInDrivers } from '../drivers/drivers';
 import type { Instance } from '../generated/prisma/client';
+import type Docker from 'dockerode';
+import { ContainerRuntime } from '../runtimes/container/container.runtime';
+import { connectEngine } from '../runtimes/container/engine';
+import { ServerImages } from '../runtimes/container/server-images';
+import { DebianRootfs } from '../runtimes/rootfs/debian-rootfs';
 import { ExternalRuntime } from '../runtimes/external.runtime';
 import { ProcessRuntime } from '../runtimes/process/process.runtime';
 import type { Runtime } from '../runtimes/runtime';
@@ -18,8 +23,11 @@ import type { Runtime } from '../runtimes/runtime';
 @Injectable()
 export class HomeserverHost {
   private readonly drivers: ReturnType<typeof builtInDrivers>;
-  readonly processRuntime: Runtime;
+  readonly processRuntime: ProcessRuntime;
   private readonly externalRuntime = new ExternalRuntime();
+  private containerRuntime?: ContainerRuntime;
+  private containerEngine?: Docker;
+  private serverImages?: ServerImages;
 
   constructor(
     private readonly box: SecretBox,
@@ -42,8 +50,28 @@ export class HomeserverHost {
 
   runtime(kind: string): Runtime {
     if (kind === 'external') return this.externalRuntime;
-    if (kind !== 'process') throw new HearthError('request/invalid', `The ${kind} runtime is not available yet`);
+    if (kind === 'container') {
+      this.containerRuntime ??= new ContainerRuntime({ engine: this.engine(), files: this.processRuntime });
+      return this.containerRuntime;
+    }
+    if (kind !== 'process') throw new HearthError('request/invalid', `Hearth has no ${kind} runtime`);
     return this.processRuntime;
+  }
+
+  /** The container engine's API client; throws when none is configured or found. */
+  engine(): Docker {
+    const socket = this.config.containerSocket;
+    if (!socket) {
+      throw new HearthError('instance/runtime_unsupported', 'No container engine found: start Docker, or Podman\'s API service, and set HEARTH_CONTAINER_SOCKET to its socket');
+    }
+    this.containerEngine ??= connectEngine(socket);
+    return this.containerEngine;
+  }
+
+  /** Hearth's images of the servers, built from the version store's Debian trees into the engine. */
+  images(): ServerImages {
+    this.serverImages ??= new ServerImages({ engine: this.engine(), rootfs: new DebianRootfs({ store: this.config.versionStore }) });
+    return this.serverImages;
   }
 
   spec(instance: Instance): InstanceSpec {
@@ -89,22 +117,26 @@ export class HomeserverHost {
     return instance.secretsEnc ? (JSON.parse(this.box.open(instance.secretsEnc)) as InstanceSecrets) : {};
   }
 
-  /** Every kind Hearth knows, with what this host has installed. */
+  /**
+   * Every kind Hearth knows, with what this host has installed (`available`: the process runtime
+   * can run it). A kind Hearth has images of is also offered on the container runtime when an
+   * engine is configured, whether or not the host has the program.
+   */
   async availability(): Promise<InstanceKindAvailability[]> {
-    const kinds = await Promise.all(
+    return Promise.all(
       [...this.drivers.values()].map(async (driver) => {
         const detection = await driver.detect();
+        const container = Boolean(driver.images?.length && this.config.containerSocket);
         return {
           kind: driver.kind,
           displayName: driver.displayName,
           available: detection.available,
           version: detection.version ?? null,
-          runtimes: driver.adopt ? ['process' as const, 'external' as const] : ['process' as const],
+          runtimes: ['process' as const, ...(container ? ['container' as const] : []), ...(driver.adopt ? ['external' as const] : [])],
           installHint: detection.installHint,
           problems: [...(detection.problems ?? [])],
         };
       }),
     );
-    return kinds;
   }
 }

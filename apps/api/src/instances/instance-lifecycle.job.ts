@@ -15,6 +15,8 @@ import type { JobPayloads } from '../jobs/job-types';
 import { HealthScheduleService } from '../monitoring/health-schedule.service';
 import { InstanceEventsService } from '../monitoring/instance-events.service';
 import { HomeserverHost } from './homeserver-host.service';
+import { repositoryTag, sameImageName } from '../runtimes/container/server-images';
+import type { ImageRelease } from '../runtimes/packages/server-versions';
 
 /**
  * Bringing a server up, for a new instance and for every start: each step is idempotent, so
@@ -183,11 +185,37 @@ export class InstanceLifecycleJobs {
     });
   }
 
-  private async bringUp(row: InstanceRow, step: Step, job: JobContext): Promise<void> {
+  /**
+   * The image of the instance's release in the engine: one of Hearth's (built from its Debian
+   * tree if the engine lacks it, e.g. a new instance, or an engine whose storage was reset) or
+   * one the engine already has. Records the image's exact version.
+   */
+  private async installImage(row: InstanceRow, onProgress: (percent: number, message: string) => void): Promise<void> {
+    const release = row.release as ImageRelease | null;
+    const driver = this.host.driver(row.kind);
+    const spec = driver.images?.find((candidate) => release && sameImageName(release.image, repositoryTag(candidate)));
+    if (!spec) {
+      if (!release?.version) throw new Error(`${row.name} has no image to run: ${driver.displayName} has no container image in Hearth`);
+      if (!(await this.host.images().exists(release.image))) throw new Error(`The container engine has no image ${release.image}; upgrade ${row.name} to a version Hearth builds`);
+      return;
+    }
+    const image = await this.host.images().ensure(spec, ({ phase, percent, message }) => onProgress(percent, message ?? phase));
+    if (image.reference !== release?.image || image.version !== release.version) {
+      await this.prisma.instance.update({ where: { id: row.id }, data: { release: { image: image.reference, version: image.version }, version: image.version } });
+    }
+  }
+
+  private async bringUp(installing: InstanceRow, step: Step, job: JobContext): Promise<void> {
+    // Software the driver installs itself (Synapse's root filesystem), or the image a container runs: built once, then found.
+    await step('install', async () => {
+      const onProgress = (percent: number, message: string) => job.progress(percent, message);
+      if (installing.runtime === 'container') await this.installImage(installing, onProgress);
+      else await this.host.driver(installing.kind).install?.(onProgress);
+    });
+    // The install step may have settled which image the instance runs.
+    const row = await this.load(installing.id);
     const { driver, context } = this.host.context(row);
     const { spec, runtime, secrets } = context;
-    // Software the driver installs itself (Synapse's root filesystem): built once, then found in the version store.
-    await step('install', async () => driver.install?.((percent, message) => job.progress(percent, message)));
     const rendered = await step('write-config', async () => {
       // Every ancestor of an instance directory must let the instance's user through.
       await mkdir(this.config.instancesDir, { recursive: true, mode: 0o711 });

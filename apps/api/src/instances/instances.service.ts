@@ -21,6 +21,9 @@ import { InstanceEventsService } from '../monitoring/instance-events.service';
 import { type PortRequest, allocatePorts, canBind } from '../runtimes/ports';
 import { MAX_INSTANCE_UID } from '../runtimes/process/run-as';
 import { RuntimeError } from '../runtimes/runtime';
+import { engineVersion } from '../runtimes/container/engine';
+import { repositoryTag } from '../runtimes/container/server-images';
+import type { ImageRelease } from '../runtimes/packages/server-versions';
 import { asApiCall } from './driver-errors';
 import { HomeserverHost } from './homeserver-host.service';
 import { toInstance } from './instance-view';
@@ -74,7 +77,7 @@ export class InstancesService {
   }
 
   async create(input: CreateInstanceRequest, createdById: string): Promise<InstanceAccepted> {
-    const { driver, version } = await this.usableDriver(input.kind, input.runtime);
+    const { driver, version, release } = await this.usableDriver(input.kind, input.runtime);
     await this.assertUnique(input.name, input.domain);
     if (!(await canBind(input.bindAddress, 0))) {
       throw new HearthError('instance/bind_address_unavailable', `Hearth cannot listen on ${input.bindAddress}; use 127.0.0.1 or an address of this host`);
@@ -87,6 +90,7 @@ export class InstancesService {
       bindAddress: input.bindAddress,
       dir: join(this.config.instancesDir, id),
       settings: input.settings,
+      ...(release ? { release } : {}),
     };
     const secrets = { ...generateSecrets(driver), ...(input.databaseAdminPassword ? { database_admin_password: input.databaseAdminPassword } : {}) };
     if (input.databaseAdminPassword && !input.settings.database) throw new HearthError('instance/settings_invalid', 'databaseAdminPassword needs settings.database');
@@ -104,6 +108,7 @@ export class InstancesService {
             runtime: input.runtime,
             bindAddress: input.bindAddress,
             version,
+            ...(release ? { release: release as unknown as Prisma.InputJsonObject } : {}),
             status: 'provisioning',
             statusReason: 'Waiting for the provisioning job',
             settings: input.settings,
@@ -299,17 +304,30 @@ export class InstancesService {
     );
   }
 
-  private async usableDriver(kind: string, runtime: string): Promise<{ driver: Driver; version: string | null }> {
-    if (runtime !== 'process') {
-      throw new HearthError('instance/runtime_unsupported', `The ${runtime} runtime comes later; use the process runtime`);
-    }
+  private async usableDriver(kind: string, runtime: string): Promise<{ driver: Driver; version: string | null; release?: ImageRelease }> {
     const driver = this.host.driver(kind);
+    if (runtime === 'container') return this.containerDriver(driver);
     const detection = await driver.detect();
     if (!detection.available) {
       const problems = detection.problems?.length ? ` (${detection.problems.join('; ')})` : '';
       throw new HearthError('instance/kind_unavailable', `${driver.displayName} is not installed on this host${problems}. Install it with: ${detection.installHint}`);
     }
     return { driver, version: detection.version ?? null };
+  }
+
+  /**
+   * A driver with images Hearth can build, and an engine that answers. A new instance runs the
+   * driver's first image: found now if the engine has it, else built by the provisioning job's
+   * install step.
+   */
+  private async containerDriver(driver: Driver): Promise<{ driver: Driver; version: string | null; release: ImageRelease }> {
+    const image = driver.images?.[0];
+    if (!image) throw new HearthError('instance/runtime_unsupported', `Hearth has no container image of ${driver.displayName} yet; use the process runtime`);
+    const engine = await engineVersion(this.host.engine());
+    if (!engine.ok) throw new HearthError('instance/runtime_unsupported', `The container engine at ${this.config.containerSocket} does not answer: ${engine.reason}`);
+    const found = await this.host.images().find(image);
+    // Not built yet: the version is unknown until the install step has built it.
+    return { driver, version: found?.version ?? null, release: found ? { image: found.reference, version: found.version } : { image: repositoryTag(image), version: '' } };
   }
 
   private async assertUnique(name: string, domain: string): Promise<void> {

@@ -6,8 +6,9 @@ import type { HearthConfig } from '../config/config';
 import { PrismaService } from '../database/prisma.service';
 import type { Instance } from '../generated/prisma/client';
 import { HomeserverHost } from '../instances/homeserver-host.service';
+import { imageVersions } from './image-versions';
 import { PackageTrees } from '../runtimes/packages/package-tree';
-import { SYSTEM_TREE, SYSTEM_VERSION_ID, type ServerVersion } from '../runtimes/packages/server-versions';
+import { SYSTEM_VERSION_ID, type ServerRelease, type ServerVersion, isImageRelease, isSystemTree } from '../runtimes/packages/server-versions';
 
 /** The versions an instance can run, and which one it runs. */
 @Injectable()
@@ -34,6 +35,7 @@ export class ServerVersionsService {
 
   async versionsOf(row: Instance): Promise<ServerVersion[]> {
     const driver = this.host.driver(row.kind);
+    if (row.runtime === 'container' && driver.images) return imageVersions(this.host.images(), driver);
     if (!driver.versions || row.runtime !== 'process') {
       throw new HearthError('capability/unsupported', `Hearth does not manage the versions of ${row.runtime === 'external' ? 'an adopted server' : `${driver.displayName} instances`}`);
     }
@@ -47,9 +49,14 @@ export class ServerVersionsService {
   }
 }
 
-/** The version the instance runs: its release's tree, or the host's package. */
+/** The version the instance runs: its release's tree or image, or the host's package. */
 export function currentId(row: Instance, versions: readonly ServerVersion[]): string {
-  const release = row.release as { tree: string } | null;
-  if (!release || release.tree === SYSTEM_TREE) return SYSTEM_VERSION_ID;
-  return versions.find((v) => v.release?.tree === release.tree)?.id ?? release.tree;
+  const release = (row.release as ServerRelease | null) ?? undefined;
+  if (!release || isSystemTree(release)) return SYSTEM_VERSION_ID;
+  const where = isImageRelease(release) ? release.image : release.tree;
+  return versions.find((v) => v.release && sameRelease(v.release, release))?.id ?? where;
+}
+
+function sameRelease(a: ServerRelease, b: ServerRelease): boolean {
+  return isImageRelease(a) ? isImageRelease(b) && a.image === b.image : !isImageRelease(b) && a.tree === b.tree;
 }

@@ -18,7 +18,7 @@ import { JobHandler } from '../jobs/job-handler.decorator';
 import type { JobPayloads } from '../jobs/job-types';
 import { HealthScheduleService } from '../monitoring/health-schedule.service';
 import { InstanceEventsService } from '../monitoring/instance-events.service';
-import { SYSTEM_TREE, type ServerRelease } from '../runtimes/packages/server-versions';
+import { SYSTEM_TREE, type ServerRelease, isSystemTree } from '../runtimes/packages/server-versions';
 import { ServerVersionsService } from './server-versions.service';
 
 const execFileAsync = promisify(execFile);
@@ -100,6 +100,9 @@ export class UpgradeJob {
     if (target.state === 'installable' && target.spec) {
       const tree = await this.versions.trees.ensure(target.spec, ({ phase, percent, message }) => context.progress(percent, message ?? phase));
       target = { ...target, state: 'installed', release: { tree: tree.root, version: tree.manifest.version } };
+    } else if (target.state === 'installable' && target.imageSpec) {
+      const image = await this.host.images().ensure(target.imageSpec, ({ phase, percent, message }) => context.progress(percent, message ?? phase));
+      target = { ...target, state: 'installed', release: { image: image.reference, version: image.version } };
     }
     if (target.state !== 'installed' || !target.release) throw new Error(`Version ${versionId} cannot run here: ${target.problems.join('; ') || target.state}`);
     if (target.problems.length) throw new Error(`Version ${target.version} has problems: ${target.problems.join('; ')}`);
@@ -133,7 +136,7 @@ export class UpgradeJob {
       const plan = JSON.parse(await readFile(join(work, 'plan.json'), 'utf8')) as Plan;
       await this.stopServer(await this.load(instanceId));
       if (await exists(join(work, 'previous'))) await this.copyState(instanceId, join(work, 'previous'), 'in');
-      await this.prisma.instance.update({ where: { id: instanceId }, data: { release: (plan.from?.tree === SYSTEM_TREE || !plan.from ? Prisma.DbNull : (plan.from as unknown as Prisma.InputJsonObject)) } });
+      await this.prisma.instance.update({ where: { id: instanceId }, data: { release: isSystemTree(plan.from ?? undefined) ? Prisma.DbNull : (plan.from as unknown as Prisma.InputJsonObject) } });
       await this.startServer(instanceId);
       await this.waitHealthy(instanceId);
       await rm(work, { recursive: true, force: true });

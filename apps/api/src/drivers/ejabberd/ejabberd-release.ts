@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PackageTreeSpec } from '../../runtimes/packages/package-tree';
 import { upstreamVersion } from '../../runtimes/packages/private-apt';
-import { isSystemTree, majorVersion, treeEnvironment } from '../../runtimes/packages/server-versions';
+import { isImageRelease, isSystemTree, majorVersion, treeEnvironment } from '../../runtimes/packages/server-versions';
 import { DriverError, type InstanceSpec } from '../driver';
 import { findExecutable, readTextIfExists } from '../host-programs';
 import { patchEjabberdctl } from './ejabberd.config';
@@ -47,6 +47,7 @@ export async function ejabberdProgram(spec: InstanceSpec): Promise<EjabberdProgr
     }
     return { version, ctl: patchEjabberdctl(script), env: {} };
   }
+  if (isImageRelease(release)) throw new DriverError('spec/invalid', `Hearth has no ejabberd image yet: ${release.image} cannot be run`);
   return treeProgram(release!);
 }
 

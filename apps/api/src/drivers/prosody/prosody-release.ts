@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FileEntry } from '../../runtimes/runtime';
 import type { PackageTreeSpec } from '../../runtimes/packages/package-tree';
-import { isSystemTree, majorVersion, treeEnvironment } from '../../runtimes/packages/server-versions';
+import { type ImageRelease, isImageRelease, isSystemTree, majorVersion, treeEnvironment } from '../../runtimes/packages/server-versions';
 import { DriverError, type InstanceSpec } from '../driver';
 import { findExecutable, readTextIfExists } from '../host-programs';
 import { luaString } from './prosody-admin-socket';
@@ -45,6 +45,8 @@ export interface ProsodyProgram {
   readonly env: Readonly<Record<string, string>>;
   /** Launchers to write into the instance directory (none for the host's Prosody). */
   readonly files: readonly FileEntry[];
+  /** The container image it runs in (an image release), for the runtime. */
+  readonly image?: string;
 }
 
 const INSTALL_HINT = 'apt-get install prosody lua-dbi-sqlite3';
@@ -61,7 +63,17 @@ export async function prosodyProgram(spec: InstanceSpec): Promise<ProsodyProgram
     }
     return { version, dialect: prosodyDialect(version ?? release?.version), prosody, prosodyctl: (await findExecutable('prosodyctl')) ?? 'prosodyctl', env: {}, files: [] };
   }
+  if (isImageRelease(release)) return imageProgram(release);
   return treeProgram(spec, release!);
+}
+
+/**
+ * Prosody as Debian packaged it in one of Hearth's images (prosody-images.ts): the packaged
+ * scripts at their usual paths, reading the config the instance directory holds (bind-mounted
+ * at the same path).
+ */
+function imageProgram(release: ImageRelease): ProsodyProgram {
+  return { version: release.version, dialect: prosodyDialect(release.version), prosody: '/usr/bin/prosody', prosodyctl: '/usr/bin/prosodyctl', env: {}, files: [], image: release.image };
 }
 
 async function treeProgram(spec: InstanceSpec, release: { tree: string; version: string }): Promise<ProsodyProgram> {

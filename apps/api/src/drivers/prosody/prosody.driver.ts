@@ -34,6 +34,7 @@ import { type ReplResult, luaString, runAdminCommands, shellCall, xmlCharacters 
 import { effectiveProsodyFederation } from './prosody-federation';
 import { PROSODY_UNSUPPORTED_KNOBS, effectiveProsodyRetention, enforceProsodyRetention } from './prosody-retention';
 import { PROSODY_DATABASE, PROSODY_FEDERATION_MODES, PROSODY_PATHS, S2S_PORT, renderProsodyConfig } from './prosody.config';
+import { PROSODY_IMAGES } from './prosody-images';
 import { PROSODY_LAUNCHERS, prosodyProgram, prosodyTreeSpec } from './prosody-release';
 import type { PackageTrees } from '../../runtimes/packages/package-tree';
 import { type ServerVersion, serverVersions } from '../../runtimes/packages/server-versions';
@@ -73,6 +74,7 @@ export class ProsodyDriver implements Driver {
   readonly federationModes: readonly FederationMode[] = PROSODY_FEDERATION_MODES;
   readonly unsupportedKnobs: Readonly<Partial<Record<ServerKnob, string>>> = PROSODY_UNSUPPORTED_KNOBS;
   readonly federationPort = S2S_PORT;
+  readonly images = PROSODY_IMAGES;
   readonly secretNames: readonly string[] = [];
   // It logs to stdout, which is the console log.
   readonly logFiles: readonly string[] = [];
@@ -125,7 +127,7 @@ export class ProsodyDriver implements Driver {
         { path: PROSODY_PATHS.config, content: renderProsodyConfig(spec, program.dialect), mode: 0o600 },
       ],
       // -F: foreground, so the process the runtime started is the server itself.
-      process: { command: program.prosody, args: ['--config', join(spec.dir, PROSODY_PATHS.config), '-F'], env: { ...program.env } },
+      process: { command: program.prosody, args: ['--config', join(spec.dir, PROSODY_PATHS.config), '-F'], env: { ...program.env }, ...(program.image ? { image: program.image } : {}) },
     };
   }
 
@@ -151,6 +153,8 @@ export class ProsodyDriver implements Driver {
       const result = await context.runtime.exec(spec, command, ['--config', join(spec.dir, scratch, 'prosody.cfg.lua'), 'check', 'config'], {
         env: { ...program.env },
         timeoutMs: 60_000,
+        // The target version's own image when an upgrade checks it beside the running server.
+        ...(program.image ? { image: program.image } : {}),
       });
       const output = (result.stdout + result.stderr).trim();
       return { ok: result.code === 0 && !/Problems found/.test(output), output };

@@ -5,15 +5,30 @@ import { promisify } from 'node:util';
 import { parseDpkgQuery } from '../rootfs/debian-rootfs';
 import type { PackageTree, PackageTreeSpec, PackageTrees } from './package-tree';
 import { upstreamVersion } from './private-apt';
+import type { ServerImageSpec } from '../container/server-images';
 
 const execFileAsync = promisify(execFile);
 
-/** What an instance runs (InstanceSpec.release): a tree ('/' for the host's own packages) and the version in it. */
-export interface ServerRelease {
+/** What an instance runs (InstanceSpec.release): a tree of this host, or a container image. */
+export type ServerRelease = TreeRelease | ImageRelease;
+
+/** Process runtime: packages unpacked under a directory of this host. */
+export interface TreeRelease {
   /** Absolute path the packages live under: '/' for the host's, a package tree's root/ otherwise. */
   readonly tree: string;
   /** Upstream version, e.g. 13.0.1 or 24.12: picks the configuration dialect. */
   readonly version: string;
+}
+
+/** Container runtime: an image the engine has, e.g. one Hearth built (runtimes/container/server-images). */
+export interface ImageRelease {
+  /** The reference containers are created from. */
+  readonly image: string;
+  readonly version: string;
+}
+
+export function isImageRelease(release: ServerRelease | undefined): release is ImageRelease {
+  return release !== undefined && 'image' in release;
 }
 
 export const SYSTEM_TREE = '/';
@@ -29,8 +44,8 @@ export interface ServerVersion {
   readonly version: string | null;
   /** Debian's version of the package, e.g. 13.0.1-1~bpo12+1. */
   readonly packageVersion: string | null;
-  /** 'system': Debian's package installed on the host; 'tree': unpacked into the version store. */
-  readonly source: 'system' | 'tree';
+  /** 'system': Debian's package installed on the host; 'tree': unpacked into the version store; 'image': a container image. */
+  readonly source: 'system' | 'tree' | 'image';
   /** The Debian suite it comes from (the host's release for the system package). */
   readonly suite: string | null;
   readonly state: 'installed' | 'installable' | 'unavailable';
@@ -40,6 +55,8 @@ export interface ServerVersion {
   readonly sizeBytes?: number;
   /** How to install it (an installable tree): PackageTrees.ensure(spec). */
   readonly spec?: PackageTreeSpec;
+  /** How to install it (an installable image): ServerImages.ensure(imageSpec). */
+  readonly imageSpec?: ServerImageSpec;
   /** Why it can't run, or what changed since it was built. */
   readonly problems: readonly string[];
 }
@@ -126,7 +143,7 @@ async function hostPackages(): Promise<Record<string, string>> {
 
 /** Whether a release runs the host's own packages. */
 export function isSystemTree(release: ServerRelease | undefined): boolean {
-  return !release || release.tree === SYSTEM_TREE;
+  return !release || ('tree' in release && release.tree === SYSTEM_TREE);
 }
 
 /**

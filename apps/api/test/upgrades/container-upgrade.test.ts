@@ -1,0 +1,170 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Instance, InstanceVersions } from '@hearth/contracts';
+import { goOnline } from '../instances/support';
+import { assertSucceeded, settled, startInstancesApp } from '../instances-api/support';
+import { assertAuditTrailComplete } from '../support/audit';
+import { type TestApp, bearer, useTestContext } from '../support/context';
+import { type TestPodman, podmanSkipReason, startPodmanService } from '../support/podman-service';
+import { rootfsSkipReason, testVersionStore } from '../support/synapse-rootfs';
+import { CONTAINER_LABELS } from '../../src/runtimes/container/container.runtime';
+
+// The container runtime end to end, on a real Podman service: a Prosody instance from Hearth's
+// bookworm image (0.12), upgraded to its bookworm-backports image (13) through the same plan as
+// on the process runtime; then an image whose server exits at start, which must be undone.
+// Images are built from the shared test version store's Debian trees and kept in the shared
+// Podman storage, so only a machine's first run builds them.
+const RANGE = '29400-29499';
+const STEPS = ['preflight', 'backup', 'stop', 'snapshot', 'switch', 'start', 'wait-healthy', 'post-check', 'clean-up'];
+const BRING_UP = ['install', 'write-config', 'prepare', 'start', 'wait-healthy', 'bootstrap', 'schedule-health'];
+
+describe('the container runtime: Prosody upgrades with automatic rollback', { timeout: 12 * 60_000, skip: podmanSkipReason || rootfsSkipReason }, () => {
+  const context = useTestContext();
+  let podman: TestPodman;
+  let app: TestApp;
+  let admin: string;
+  let targetId: string;
+  let recipientId: string;
+  const password = `pw-${randomBytes(9).toString('base64url')}`;
+  context.secrets.add(password);
+
+  const provision = async (name: string): Promise<Instance> => {
+    const created = await app.http().post('/api/instances').set(bearer(admin)).send({ name, kind: 'prosody', domain: `${name}.test`, runtime: 'container' });
+    assert.equal(created.status, 202, created.text);
+    assertSucceeded(await settled(app, admin, created.body.jobId, 600_000), BRING_UP);
+    for (const username of ['alice', 'bob']) {
+      const user = await app.http().post(`/api/instances/${created.body.id}/users`).set(bearer(admin)).send({ username, password });
+      assert.equal(user.status, 201, user.text);
+    }
+    return (await app.http().get(`/api/instances/${created.body.id}`).set(bearer(admin))).body as Instance;
+  };
+  const login = (instance: Instance, username: string) => ({ port: Number(instance.endpoints.client!.split(':').pop()), domain: instance.domain, username, password });
+  const versions = async (instance: Instance) => (await app.http().get(`/api/instances/${instance.id}/versions`).set(bearer(admin))).body as InstanceVersions;
+  const upgrade = (instance: Instance, versionId: string) =>
+    app.http().post(`/api/instances/${instance.id}/upgrade`).set(bearer(admin)).send({ versionId, targetId, recipientIds: [recipientId] });
+  const containerOf = (instance: Instance) => podman.engine.getContainer(`hearth-${instance.id}`).inspect();
+
+  before(async () => {
+    podman = await startPodmanService();
+    app = await startInstancesApp(context, RANGE, { HEARTH_CONTAINER_SOCKET: podman.socketPath, HEARTH_VERSION_STORE: testVersionStore() });
+    admin = await app.sessionFor((await app.createOperator('admin')).id);
+    const key = join(context.dataDir, 'key.txt');
+    execFileSync('age-keygen', ['-o', key], { stdio: 'ignore' });
+    const publicKey = execFileSync('age-keygen', ['-y', key], { encoding: 'utf8' }).trim();
+    recipientId = (await app.http().post('/api/backup-recipients').set(bearer(admin)).send({ name: 'ops', publicKey })).body.id;
+    targetId = (await app.http().post('/api/backup-targets').set(bearer(admin)).send({ name: 'disk', kind: 'local', config: { path: join(context.dataDir, 'backups') } })).body.id;
+  });
+  // After the test context's own clean-up (registered first), which destroys the instances through the engine.
+  after(async () => {
+    await podman?.stop();
+  });
+
+  test('the kind list offers Prosody in a container', async () => {
+    const kinds = (await app.http().get('/api/instance-kinds').set(bearer(admin))).body as { kind: string; runtimes: string[] }[];
+    assert.deepEqual(kinds.find((kind) => kind.kind === 'prosody')?.runtimes, ['process', 'container']);
+    assert.deepEqual(kinds.find((kind) => kind.kind === 'ejabberd')?.runtimes, ['process'], 'no ejabberd image yet');
+    const refused = await app.http().post('/api/instances').set(bearer(admin)).send({ name: 'ej', kind: 'ejabberd', domain: 'ej.test', runtime: 'container' });
+    assert.equal(refused.status, 409);
+    assert.equal(refused.body.code, 'instance/runtime_unsupported');
+  });
+
+  test('Prosody 0.12 → 13 in containers: image built on demand, backed up, upgraded; accounts and waiting messages intact', async () => {
+    const instance = await provision('family');
+    assert.equal(instance.runtime, 'container');
+    assert.match(instance.version ?? '', /^0\.12\./);
+    const running = await containerOf(instance);
+    assert.match(running.Config.Image, /hearth\/prosody:bookworm$/);
+    assert.equal(running.Config.Labels[CONTAINER_LABELS.instance], instance.id);
+    assert.equal(running.HostConfig.NetworkMode, 'host', 'no bridge network');
+    assert.equal(running.HostConfig.ReadonlyRootfs, true);
+    assert.notEqual(running.Config.User.split(':')[0], '0', 'an unprivileged uid');
+    assert.equal(running.HostConfig.RestartPolicy?.Name, 'on-failure');
+    assert.ok(running.Mounts.some((mount) => mount.Source === mount.Destination && mount.Destination.endsWith(instance.id)), JSON.stringify(running.Mounts));
+
+    const logs = await app.http().get(`/api/instances/${instance.id}/logs?tail=50`).set(bearer(admin));
+    assert.equal(logs.status, 200, logs.text);
+    assert.match(JSON.stringify(logs.body), /prosody|Hello and welcome/i, 'the container log through the Engine API');
+
+    const alice = await goOnline(login(instance, 'alice'));
+    await alice.send(`bob@${instance.domain}`, 'the upgrade is tonight');
+    await alice.stop();
+
+    const before = await versions(instance);
+    assert.equal(before.current.id, 'bookworm');
+    const backports = before.versions.find((v) => v.id === 'bookworm-backports');
+    assert.ok(backports, JSON.stringify(before.versions));
+    assert.equal(backports.source, 'image');
+    assert.equal(backports.suite, 'bookworm-backports');
+
+    const started = await upgrade(instance, backports.id);
+    assert.equal(started.status, 202, started.text);
+    assertSucceeded(await settled(app, admin, started.body.jobId, 600_000), STEPS);
+    const upgraded = (await app.http().get(`/api/instances/${instance.id}`).set(bearer(admin))).body as Instance;
+    assert.equal(upgraded.status, 'running');
+    assert.match(upgraded.version ?? '', /^13\./);
+    assert.equal((await versions(instance)).current.id, 'bookworm-backports');
+    assert.match((await containerOf(instance)).Config.Image, /hearth\/prosody:bookworm-backports$/);
+
+    const bob = await goOnline(login(upgraded, 'bob'));
+    try {
+      assert.ok(await bob.message((m) => m.getChildText('body') === 'the upgrade is tonight', 10_000));
+    } finally {
+      await bob.stop();
+    }
+
+    // Stop and start go through the engine too; the container is kept while stopped, for its logs.
+    const stop = await app.http().post(`/api/instances/${instance.id}/stop`).set(bearer(admin)).send({});
+    assert.equal(stop.status, 202, stop.text);
+    assert.equal((await settled(app, admin, stop.body.jobId)).status, 'succeeded');
+    assert.equal((await containerOf(instance)).State.Running, false);
+  });
+
+  test('an image whose server exits at start is undone: the old image runs again on its data, and an alert says why', async () => {
+    const instance = await provision('team');
+    // hearth/prosody:broken: the bookworm-backports image with a prosody that exits at once.
+    const base = await podman.engine.getImage('hearth/prosody:bookworm-backports').inspect();
+    const scratch = await podman.engine.createContainer({ Image: base.Id, Entrypoint: ['/bin/true'], HostConfig: { NetworkMode: 'none' } });
+    const tar = execFileSync('sh', ['-c', 'd=$(mktemp -d) && printf "#!/bin/sh\\necho broken build >&2\\nexit 1\\n" > $d/prosody && chmod 755 $d/prosody && tar -C $d -c prosody && rm -r $d']);
+    await scratch.putArchive(tar, { path: '/usr/bin' });
+    await scratch.commit({ repo: 'hearth/prosody', tag: 'broken', changes: ['LABEL org.hearth.version=13.0.99'] });
+    await scratch.remove({ force: true });
+    context.onCleanup(() => podman.engine.getImage('hearth/prosody:broken').remove().then(() => undefined, () => undefined));
+    const broken = (await versions(instance)).versions.find((v) => v.id === 'broken');
+    assert.ok(broken, 'the broken image is listed');
+    assert.equal(broken.version, '13.0.99');
+
+    const hook = await app.http().post('/api/alert-channels').set(bearer(admin)).send({ name: 'ops', kind: 'webhook', url: 'http://127.0.0.1:9/hook' });
+    assert.equal(hook.status, 201);
+    const started = await upgrade(instance, broken.id);
+    assert.equal(started.status, 202, started.text);
+    const job = await settled(app, admin, started.body.jobId, 300_000);
+    assert.equal(job.status, 'failed');
+    assert.match(job.error ?? '', /(start|wait-healthy) failed.*previous version and its data are back/s);
+    assert.match(job.error ?? '', /broken build/, 'the container log says why');
+    const after = (await app.http().get(`/api/instances/${instance.id}`).set(bearer(admin))).body as Instance;
+    assert.equal(after.status, 'running');
+    assert.match(after.version ?? '', /^0\.12\./);
+    assert.equal((await versions(instance)).current.id, 'bookworm');
+    assert.match((await containerOf(instance)).Config.Image, /hearth\/prosody:bookworm$/);
+    const event = await app.prisma.instanceEvent.findFirst({ where: { instanceId: instance.id, type: 'upgrade-failed' } });
+    assert.match(event?.reason ?? '', /Upgrade undone: (start|wait-healthy) failed/);
+    assert.ok(await app.prisma.alertDelivery.findFirst({ where: { eventId: event!.id } }), 'an alert went out');
+    const alice = await goOnline(login(after, 'alice'));
+    await alice.stop();
+  });
+
+  test('destroying an instance removes its container', async () => {
+    const instance = (await app.prisma.instance.findFirst({ where: { name: 'team' } }))!;
+    const gone = await app.http().delete(`/api/instances/${instance.id}?confirm=team`).set(bearer(admin));
+    assert.equal(gone.status, 202, gone.text);
+    assert.equal((await settled(app, admin, gone.body.jobId)).status, 'succeeded');
+    await assert.rejects(podman.engine.getContainer(`hearth-${instance.id}`).inspect(), (error: { statusCode?: number }) => error.statusCode === 404);
+  });
+
+  test('audit trail', async () => {
+    await assertAuditTrailComplete(app, context);
+  });
+});
