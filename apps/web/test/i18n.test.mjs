@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { AuditEvent, AuditResult, JobStatus, ROLES, StepStatus } from '@hearth/contracts';
+import { AuditEvent, AuditResult, JobStatus, ROLES, RuntimeKind, StepStatus } from '@hearth/contracts';
 import { runnerImport } from 'vite';
 
 const SRC = fileURLToPath(new URL('../src/', import.meta.url));
@@ -58,6 +58,8 @@ test('every value of a contract enum the console displays has a label', () => {
     ...StepStatus.options.map((status) => `hearth.jobs.step_status.${status}`),
     ...AuditResult.options.map((result) => `hearth.audit.result.${result}`),
     ...AuditEvent.shape.actorKind.options.map((kind) => `hearth.audit.actor_kind.${kind}`),
+    // The instance page's "Where it runs".
+    ...RuntimeKind.options.map((runtime) => `hearth.instances.runtime.${runtime}`),
   ];
   assert.deepEqual(missing(keys), []);
 });

@@ -70,7 +70,9 @@ const CLEAN_UP_TIMEOUT_MS = 90_000;
  * drops the database and deletes the file's Redis keys. (It registers the file's only
  * before/after hooks, because Node 20 runs several top-level hooks concurrently.)
  * `env` adds to Hearth's configuration. Unless `cleanUp` is false, servers the tests left are destroyed
- * before Hearth closes, so none keeps running.
+ * before Hearth closes, so none keeps running. `setUp` (optional) starts a service Hearth needs
+ * before Hearth starts, and may add to `hearth.env` (a socket path, say); `tearDown` stops it once
+ * Hearth has closed, after the clean-up that may still need it.
  */
 export function useHearth(options) {
   const hearth = newHearth(options);
@@ -90,12 +92,14 @@ export async function useAnotherHearth(t, options) {
   return hearth;
 }
 
-function newHearth({ owner, env = {}, cleanUp = true }) {
+function newHearth({ owner, env = {}, cleanUp = true, setUp, tearDown }) {
   const suffix = `${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   return {
     owner,
     env,
     cleanUp,
+    setUp,
+    tearDown,
     databaseUrl: Object.assign(new URL(DATABASE_SERVER), { pathname: `/hearth_e2e_${suffix}` }).toString(),
     redisPrefix: `hearth_e2e_${suffix}`,
     baseUrl: '',
@@ -106,6 +110,7 @@ function newHearth({ owner, env = {}, cleanUp = true }) {
 }
 
 async function startHearth(hearth) {
+  await hearth.setUp?.(hearth);
   hearth.dataDir = await mkdtemp(join(tmpdir(), 'hearth-e2e-'));
   await deployMigrations({ databaseUrl: hearth.databaseUrl });
   const config = loadConfig({
@@ -136,6 +141,7 @@ async function stopHearth(hearth) {
     ['dropping the database', () => dropDatabase(hearth.databaseUrl)],
     ['cleaning Redis', () => deleteRedisKeys(hearth.redisPrefix)],
     ['removing the data directory', () => hearth.dataDir && rm(hearth.dataDir, { recursive: true, force: true })],
+    ['stopping the services it used', () => hearth.tearDown?.()],
   ];
   for (const [what, step] of steps) {
     await Promise.resolve()

@@ -193,8 +193,8 @@ export const en: TranslationMessages = {
         invites: 'Invites',
       },
       runtime: {
-        process: 'A process on this machine',
-        container: 'A container',
+        process: 'On this host (native process)',
+        container: 'In a container (Docker or Podman)',
         external: 'Elsewhere (adopted)',
       },
       log_level: {
@@ -228,6 +228,15 @@ export const en: TranslationMessages = {
         installed: 'Installed on this machine',
         installed_version: 'Installed on this machine: version %{version}',
         not_installed: 'Not installed on this machine. To offer it here, install it first:',
+        not_installed_container:
+          'Not installed on this machine, but Hearth can run it in a container. To run it as a process of this machine instead, install it first:',
+        runtime_label: 'Where it runs',
+        runtime_help_process: 'Hearth runs the %{name} installed on this machine as a process of its own, under an unprivileged user.',
+        runtime_help_container:
+          'Hearth builds a container image of %{name} from Debian’s packages (a minute or two, the first time only) and runs it in a container of this machine’s Docker or Podman.',
+        runtime_not_installed: '%{name} is not installed on this machine: see above how to install it.',
+        container_first_build:
+          'If the container engine has no image of %{name} yet, Hearth builds it first, from Debian’s packages: the first step can take a minute or two. You can follow it here.',
         none_available:
           'None of the server programs Hearth can run is installed on this machine yet. Install one as shown below, then reload this page.',
         domain_help:
@@ -828,16 +837,23 @@ export const en: TranslationMessages = {
       state: {
         installed: 'Installed',
         installable: 'Can be installed',
+        built: 'Built',
+        buildable: 'Can be built',
         unavailable: 'Unavailable',
       },
       source: {
         system: 'Debian’s package on this host (%{suite})',
         tree: 'In Hearth’s version store, from %{suite}',
         installable: 'From %{suite}: Hearth installs it into its version store when you move to it',
+        image: 'Container image built from %{suite}',
+        image_installable: 'Container image from %{suite}: Hearth builds it when you move to it',
+        image_unavailable: 'Container image from %{suite}',
       },
       package: 'package %{package}',
       unknown: 'its version number is known once Hearth has fetched the suite’s package lists',
+      unknown_image: 'its version number is known once Hearth has built the image',
       no_other: 'No other version is installed or can be installed on this host.',
+      no_other_image: 'No other container image of this server is built or can be built.',
       upgrade: 'Upgrade',
       switch: 'Switch',
       upgrade_to: 'Upgrade to %{version}',
@@ -857,6 +873,10 @@ export const en: TranslationMessages = {
         plan: 'Hearth checks that %{version} takes the configuration of %{name}, backs the server up to the target below (encrypted to the keys you choose), stops it, keeps a copy of its data on this host, switches it to %{version}, starts it and waits until it is healthy. Members are disconnected for a moment.',
         plan_install:
           'Hearth installs %{version} into its version store and checks that it takes the configuration of %{name}, backs the server up to the target below (encrypted to the keys you choose), stops it, keeps a copy of its data on this host, switches it to %{version}, starts it and waits until it is healthy. Members are disconnected for a moment.',
+        plan_image:
+          'Hearth checks that %{version} takes the configuration of %{name} in a container of its image, backs the server up to the target below (encrypted to the keys you choose), stops it, keeps a copy of its data on this host, replaces its container with one of the %{version} image, starts it and waits until it is healthy. Members are disconnected for a moment.',
+        plan_image_build:
+          'Hearth first builds the container image of %{version} from Debian’s packages (a minute or two), checks that it takes the configuration of %{name}, backs the server up to the target below (encrypted to the keys you choose), stops it, keeps a copy of its data on this host, replaces its container with one of the %{version} image, starts it and waits until it is healthy. Members are disconnected for a moment.',
         rollback: 'If anything fails after the stop, Hearth puts back the previous version and the data as they were at the stop, and %{name} runs as before.',
       },
     },
@@ -1364,7 +1384,7 @@ export const en: TranslationMessages = {
         status: 'Status',
         version: 'Version',
         health: 'Health',
-        runtime: 'Runs as',
+        runtime: 'Where it runs',
         bindAddress: 'Listens on',
         startedAt: 'Running since',
         createdAt: 'Created',

@@ -7,7 +7,17 @@ import type { ApiErrorBody } from '../api/http';
 import { useNotifyError } from '../common/useNotifyError';
 import type { HearthDataProvider, InstanceAccepted } from '../dataProvider';
 import { JobFollower } from '../jobs/JobFollower';
-import { EMPTY_DRAFT, type FieldErrors, type InstanceDraft, createRequest, stepOfField, suggestName, validateStep } from './draft';
+import {
+  EMPTY_DRAFT,
+  type FieldErrors,
+  type InstanceDraft,
+  createRequest,
+  defaultRuntime,
+  kindSelectable,
+  stepOfField,
+  suggestName,
+  validateStep,
+} from './draft';
 import { KindStep } from './KindStep';
 import { NameStep, NetworkStep } from './WizardSteps';
 import { ReviewStep } from './ReviewStep';
@@ -26,7 +36,7 @@ const CONFLICT_FIELDS: Record<string, string> = {
   'instance/domain_taken': 'domain',
   'instance/kind_unavailable': 'kind',
   'instance/kind_unsupported': 'kind',
-  'instance/runtime_unsupported': 'kind',
+  'instance/runtime_unsupported': 'runtime',
   'instance/bind_address_unavailable': 'bindAddress',
   'instance/settings_invalid': 'settings',
   'instance/ports_exhausted': 'form',
@@ -57,10 +67,13 @@ export default function InstanceCreate() {
     enabled: !isCheckingAccess,
   });
 
-  // With one program installed there is nothing to choose.
+  // With one program to run there is nothing to choose (its runtime is still a choice).
   useEffect(() => {
-    const available = kinds.data?.filter((kind) => kind.available) ?? [];
-    if (available.length === 1) setDraft((current) => (current.kind ? current : { ...current, kind: available[0]!.kind }));
+    const selectable = kinds.data?.filter(kindSelectable) ?? [];
+    if (selectable.length === 1) {
+      const only = selectable[0]!;
+      setDraft((current) => (current.kind ? current : { ...current, kind: only.kind, runtime: defaultRuntime(only) }));
+    }
   }, [kinds.data]);
 
   const create = useMutation({
@@ -73,7 +86,8 @@ export default function InstanceCreate() {
       const fromServer: FieldErrors = { ...error.body?.errors };
       const conflictField = error.body?.code ? CONFLICT_FIELDS[error.body.code] : undefined;
       if (conflictField) fromServer[conflictField] = error.message;
-      if (error.body?.code === 'instance/kind_unavailable') void kinds.refetch();
+      // What the host can run changed since the list was read (a program removed, the engine gone).
+      if (error.body?.code === 'instance/kind_unavailable' || error.body?.code === 'instance/runtime_unsupported') void kinds.refetch();
       const paths = Object.keys(fromServer);
       if (paths.length === 0) return notifyError(error);
       setErrors(fromServer);
@@ -154,8 +168,11 @@ export default function InstanceCreate() {
                   error={kinds.error}
                   onRetry={() => void kinds.refetch()}
                   value={draft.kind}
-                  onChange={(kind) => update({ kind })}
+                  onChange={(kind) => update({ kind, runtime: defaultRuntime(kinds.data?.find((candidate) => candidate.kind === kind)) })}
                   fieldError={errors.kind && translate(errors.kind)}
+                  runtime={draft.runtime}
+                  onRuntimeChange={(runtime) => update({ runtime })}
+                  runtimeError={errors.runtime && translate(errors.runtime)}
                 />
               )}
               {step === 1 && <NameStep draft={draft} errors={errors} onChange={update} />}
@@ -184,7 +201,7 @@ export default function InstanceCreate() {
               <Button
                 type="submit"
                 variant="contained"
-                disabled={create.isPending || (step === 0 && !kinds.data?.some((kind) => kind.available))}
+                disabled={create.isPending || (step === 0 && !kinds.data?.some(kindSelectable))}
               >
                 {translate(step === REVIEW ? 'hearth.instances.wizard.create' : 'hearth.instances.wizard.next')}
               </Button>

@@ -1,7 +1,7 @@
 import { Alert, Stack, Table, TableBody, TableCell, TableRow, Typography } from '@mui/material';
 import type { InstanceKindAvailability } from '@hearth/contracts';
 import { useTranslate } from 'react-admin';
-import { type DraftSetting, type InstanceDraft, logLevelChoices, offersSetting, tlsModeChoices } from './draft';
+import { type DraftSetting, type InstanceDraft, RUNTIME_TEXT, logLevelChoices, offersSetting, tlsModeChoices } from './draft';
 import { isLoopback } from './instanceStatus';
 
 interface ReviewStepProps {
@@ -14,6 +14,7 @@ interface ReviewStepProps {
 export function ReviewStep({ draft, kinds, errors }: ReviewStepProps) {
   const translate = useTranslate();
   const kind = kinds.find((candidate) => candidate.kind === draft.kind);
+  const inContainer = draft.runtime === 'container';
   const serverDefault = translate('hearth.instances.wizard.server_default');
   const choiceName = (choices: { id: string; name: string }[], id: string) => {
     const choice = choices.find((candidate) => candidate.id === id);
@@ -23,11 +24,12 @@ export function ReviewStep({ draft, kinds, errors }: ReviewStepProps) {
   const rows: [string, string, DraftSetting?][] = [
     [
       'resources.instances.fields.kind',
-      kind?.version ? `${kind.displayName} ${kind.version}` : (kind?.displayName ?? draft.kind),
+      // The host's installed version; a container runs the version its image is built with.
+      kind?.version && !inContainer ? `${kind.displayName} ${kind.version}` : (kind?.displayName ?? draft.kind),
     ],
     ['resources.instances.fields.domain', draft.domain.trim().toLowerCase()],
     ['resources.instances.fields.name', draft.name.trim()],
-    ['resources.instances.fields.runtime', translate('hearth.instances.runtime.process')],
+    ['resources.instances.fields.runtime', translate(RUNTIME_TEXT[draft.runtime].label)],
     ['resources.instances.fields.bindAddress', draft.bindAddress.trim()],
     ['resources.instances.fields.logLevel', choiceName(logLevelChoices, draft.logLevel), 'logLevel'],
     [
@@ -65,11 +67,18 @@ export function ReviewStep({ draft, kinds, errors }: ReviewStepProps) {
             ))}
         </TableBody>
       </Table>
-      {kind?.problems.map((problem) => (
-        <Alert key={problem} severity="info" role="note">
-          {problem}
+      {inContainer ? (
+        <Alert severity="info" role="note">
+          {translate('hearth.instances.wizard.container_first_build', { name: kind?.displayName ?? draft.kind })}
         </Alert>
-      ))}
+      ) : (
+        // What the host's program lacks or does on first use; a container brings its own.
+        kind?.problems.map((problem) => (
+          <Alert key={problem} severity="info" role="note">
+            {problem}
+          </Alert>
+        ))
+      )}
       {!isLoopback(draft.bindAddress) && (
         <Alert severity="warning">
           {translate('hearth.instances.wizard.bind_exposed', { address: draft.bindAddress.trim() })}

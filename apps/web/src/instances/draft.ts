@@ -1,11 +1,15 @@
-import { BindAddress, Domain, InstanceName, InstanceSettings, type InstanceKind } from '@hearth/contracts';
+import { BindAddress, Domain, InstanceName, InstanceSettings, type InstanceKind, type InstanceKindAvailability } from '@hearth/contracts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type TlsMode = 'off' | 'self-signed';
+/** Where Hearth runs a server it creates: a process of this host, or a container of the engine's. */
+export type ManagedRuntime = 'process' | 'container';
 
 /** What the wizard has collected so far; numbers stay text until the request is built. */
 export interface InstanceDraft {
   kind: InstanceKind | '';
+  /** Chosen with the program: 'container' only when the program offers it (see runtimeOptions). */
+  runtime: ManagedRuntime;
   domain: string;
   name: string;
   bindAddress: string;
@@ -39,6 +43,7 @@ function offeredValue(draft: InstanceDraft, setting: DraftSetting): string {
 
 export const EMPTY_DRAFT: InstanceDraft = {
   kind: '',
+  runtime: 'process',
   domain: '',
   name: '',
   bindAddress: '127.0.0.1',
@@ -48,6 +53,41 @@ export const EMPTY_DRAFT: InstanceDraft = {
   publicBaseUrl: '',
   healthIntervalSec: '30',
 };
+
+/** Hearth can run the program in a container here: it builds images for it and a container engine is configured. */
+export function offersContainer(kind: InstanceKindAvailability | undefined): boolean {
+  return kind?.runtimes.includes('container') ?? false;
+}
+
+/** Whether the program is installed on this host, so it can run as a native process (`available` is the process runtime's). */
+export function processReady(kind: InstanceKindAvailability | undefined): boolean {
+  return Boolean(kind?.available && kind.runtimes.includes('process'));
+}
+
+/** Whether the program can be chosen at all: on some runtime Hearth can create it on. */
+export function kindSelectable(kind: InstanceKindAvailability): boolean {
+  return processReady(kind) || offersContainer(kind);
+}
+
+/** The runtimes offered for the program, in order, and whether each can be chosen; empty when there is no choice to make. */
+export function runtimeOptions(kind: InstanceKindAvailability | undefined): { runtime: ManagedRuntime; enabled: boolean }[] {
+  if (!kind || !offersContainer(kind)) return [];
+  return [
+    ...(kind.runtimes.includes('process') ? [{ runtime: 'process' as const, enabled: processReady(kind) }] : []),
+    { runtime: 'container' as const, enabled: true },
+  ];
+}
+
+/** Catalogue keys of each runtime's choice: the label the instance page shows too, and what it means. */
+export const RUNTIME_TEXT: Record<ManagedRuntime, { label: string; help: string }> = {
+  process: { label: 'hearth.instances.runtime.process', help: 'hearth.instances.wizard.runtime_help_process' },
+  container: { label: 'hearth.instances.runtime.container', help: 'hearth.instances.wizard.runtime_help_container' },
+};
+
+/** The runtime a newly chosen program starts with: the host's own program when it has it, else a container. */
+export function defaultRuntime(kind: InstanceKindAvailability | undefined): ManagedRuntime {
+  return processReady(kind) || !offersContainer(kind) ? 'process' : 'container';
+}
 
 /** Field path (as the API names it in its errors) → catalogue key or server message. */
 export type FieldErrors = Record<string, string>;
@@ -128,7 +168,7 @@ export function createRequest(draft: InstanceDraft) {
     name: draft.name.trim(),
     kind: draft.kind,
     domain: draft.domain.trim().toLowerCase(),
-    runtime: 'process',
+    runtime: draft.runtime,
     bindAddress: draft.bindAddress.trim(),
     settings,
     healthIntervalSec: Number(draft.healthIntervalSec),

@@ -7,7 +7,7 @@ import { TargetChoice } from '../backups/instance/TargetChoice';
 import { FormDialog } from '../common/FormDialog';
 import { useFormRequest } from '../common/useRequest';
 import { upgradesApi } from './upgradesApi';
-import { MOVE_TEXT, type MoveKind } from './versionText';
+import { MOVE_TEXT, type MoveKind, planText } from './versionText';
 
 interface UpgradeDialogProps {
   instance: Instance;
@@ -54,7 +54,7 @@ export function UpgradeDialog({ instance, version, kind, label, targets, recipie
       onSubmit={send}
     >
       <Typography variant="body2" data-testid="upgrade-plan">
-        {translate(version.state === 'installable' ? 'hearth.versions.dialog.plan_install' : 'hearth.versions.dialog.plan', args)}
+        {translate(planText(version), args)}
       </Typography>
       <Alert severity="info" role="note">
         {translate('hearth.versions.dialog.rollback', args)}

@@ -12,7 +12,7 @@ import { JobFollower } from '../jobs/JobFollower';
 import { Loaded } from '../moderation/Loaded';
 import { UpgradeDialog } from './UpgradeDialog';
 import { isUnsupported, upgradesApi, upgradesKeys } from './upgradesApi';
-import { MOVE_TEXT, STATE_LOOK, moveKind, versionLabel, type MoveKind } from './versionText';
+import { MOVE_TEXT, moveKind, originText, stateLook, versionLabel, type MoveKind } from './versionText';
 
 interface Move {
   version: ServerVersion;
@@ -20,19 +20,15 @@ interface Move {
   label: string;
 }
 
-/** Where a version comes from, and Debian's version of its package. */
+/** Where a version comes from (the host's package, the version store, a container image), and Debian's version of its package. */
 function Origin({ version }: { version: ServerVersion }) {
   const translate = useTranslate();
   const suite = version.suite ?? '?';
-  const origin =
-    version.source === 'system'
-      ? translate('hearth.versions.source.system', { suite })
-      : translate(version.state === 'installable' ? 'hearth.versions.source.installable' : 'hearth.versions.source.tree', { suite });
   const parts = [
-    origin,
+    translate(originText(version), { suite }),
     version.packageVersion
       ? translate('hearth.versions.package', { package: version.packageVersion })
-      : version.state === 'installable' && translate('hearth.versions.unknown'),
+      : version.state === 'installable' && translate(version.source === 'image' ? 'hearth.versions.unknown_image' : 'hearth.versions.unknown'),
   ].filter(Boolean);
   return (
     <Typography variant="body2" color="text.secondary">
@@ -54,7 +50,7 @@ interface VersionItemProps {
 function VersionItem({ version, current, canMove, disabled, onMove }: VersionItemProps) {
   const translate = useTranslate();
   const label = versionLabel(version);
-  const look = STATE_LOOK[version.state];
+  const look = stateLook(version);
   const kind = moveKind(version, current);
   return (
     <Box component="li" data-testid={`version-${version.id}`} sx={{ py: 1.5, borderTop: 1, borderColor: 'divider', '&:first-of-type': { borderTop: 0, pt: 0 } }}>
@@ -130,7 +126,9 @@ function Versions({ instance, versions, busy, onStarted }: VersionsProps) {
           <VersionItem key={version.id} version={version} current={current} canMove={manages} disabled={busy || !running || !ready} onMove={setMove} />
         ))}
       </Box>
-      {others.length === 0 && <Typography variant="body2">{translate('hearth.versions.no_other')}</Typography>}
+      {others.length === 0 && (
+        <Typography variant="body2">{translate(instance.runtime === 'container' ? 'hearth.versions.no_other_image' : 'hearth.versions.no_other')}</Typography>
+      )}
       {manages && others.length > 0 && !running && !busy && (
         <Alert severity="info" role="note">
           {translate('hearth.versions.not_running', { name: instance.name })}
