@@ -65,6 +65,12 @@ const EnvSchema = z.object({
   HEARTH_PURGE_INTERVAL_SEC: z.coerce.number().int().min(1).max(86_400).default(3600),
   /** How often each instance's privacy report is checked for drift (an alert when a knob drifts). */
   HEARTH_PRIVACY_CHECK_INTERVAL_SEC: z.coerce.number().int().min(5).max(86_400).default(900),
+  /**
+   * How long a job's worker may stay silent before another worker takes the job over (a crashed
+   * worker): its lock lasts this long, renewed at half of it, and stalled jobs are looked for
+   * this often.
+   */
+  HEARTH_JOB_STALL_SEC: z.coerce.number().int().min(5).max(600).default(30),
   /** Delay before the first retry of a failed alert delivery; it doubles with each of the 4 retries. */
   HEARTH_ALERT_RETRY_DELAY_MS: z.coerce.number().int().min(100).max(3600_000).default(30_000),
 });
@@ -105,6 +111,7 @@ export interface HearthConfig {
   purgeIntervalSec: number;
   privacyCheckIntervalSec: number;
   alertRetryDelayMs: number;
+  jobStallMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -154,6 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HearthConfig {
     purgeIntervalSec: e.HEARTH_PURGE_INTERVAL_SEC,
     privacyCheckIntervalSec: e.HEARTH_PRIVACY_CHECK_INTERVAL_SEC,
     alertRetryDelayMs: e.HEARTH_ALERT_RETRY_DELAY_MS,
+    jobStallMs: e.HEARTH_JOB_STALL_SEC * 1000,
   };
 }
 

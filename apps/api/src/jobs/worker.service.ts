@@ -40,6 +40,8 @@ export class WorkerService implements OnApplicationBootstrap, OnModuleDestroy {
       concurrency: this.config.workerConcurrency,
       // One stall (a crashed worker) is resumed by another worker; a second means the job itself kills workers.
       maxStalledCount: 1,
+      lockDuration: this.config.jobStallMs,
+      stalledInterval: this.config.jobStallMs,
     });
     this.worker.on('failed', (job, error) => {
       // Stalled-too-often failures never reach the runner's catch; record them here.

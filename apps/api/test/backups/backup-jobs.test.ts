@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -8,19 +8,18 @@ import type { Backup, Instance } from '@hearth/contracts';
 import { BackupJobs } from '../../src/backups/backup.jobs';
 import { HomeserverHost } from '../../src/instances/homeserver-host.service';
 import { type TestApp, bearer, useTestContext, waitFor } from '../support/context';
+import { workerProcess } from '../support/worker-process';
 import { settled } from '../instances-api/support';
 
 // The backup jobs against a real worker process: killed in the middle of an upload, started
 // again; schedules that fire from cron and prune by their keep rules; a schedule whose backup
 // never happened raises an alert.
 const RANGE = '28300-28399';
-const WORKER = join(__dirname, '../../src/main.worker.js');
 
 describe('backup jobs with a worker that dies', { timeout: 8 * 60_000 }, () => {
   const context = useTestContext();
   let app: TestApp;
   let admin: string;
-  let worker: ChildProcess | undefined;
   let keyFile: string;
   let recipientId: string;
   let targetId: string;
@@ -29,36 +28,21 @@ describe('backup jobs with a worker that dies', { timeout: 8 * 60_000 }, () => {
   let scheduleId: string;
   const env = () => context.env({ HEARTH_INSTANCES_DIR: join(context.dataDir, 'instances'), HEARTH_PORT_RANGE: RANGE });
 
-  const startWorker = async () => {
-    const child = spawn(process.execPath, [WORKER], { env: { PATH: process.env.PATH ?? '', ...env() }, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
-    child.on('exit', (code, signal) => {
-      if (code && signal !== 'SIGKILL') console.error(`worker exited with ${code}: ${stderr}`);
-    });
-    worker = child;
-  };
-  const stopWorker = async (signal: NodeJS.Signals) => {
-    const child = worker;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((done) => child.once('exit', done));
-    child.kill(signal);
-    await exited;
-  };
+  const worker = workerProcess(env);
   const backupRow = async (id: string) => (await app.http().get(`/api/backups/${id}`).set(bearer(admin))).body as Backup;
 
   before(async () => {
     await chmod(context.dataDir, 0o711);
     app = await context.startApp({ HEARTH_INSTANCES_DIR: join(context.dataDir, 'instances'), HEARTH_PORT_RANGE: RANGE });
     context.onCleanup(async () => {
-      await stopWorker('SIGTERM');
+      await worker.stop('SIGTERM');
       const host = app.get(HomeserverHost);
       for (const row of await app.prisma.instance.findMany()) {
         const { context: instance } = host.context(row);
         await instance.runtime.destroy(instance.spec);
       }
     });
-    await startWorker();
+    worker.start();
     admin = await app.sessionFor((await app.createOperator('admin')).id);
     keyFile = join(context.dataDir, 'key.txt');
     execFileSync('age-keygen', ['-o', keyFile], { stdio: 'ignore' });
@@ -101,14 +85,14 @@ describe('backup jobs with a worker that dies', { timeout: 8 * 60_000 }, () => {
       const step = await app.prisma.jobStep.findFirst({ where: { jobRunId: started.body.jobId, name: 'upload' } });
       return step?.status === 'running' ? true : undefined;
     }, { timeoutMs: 60_000, intervalMs: 20 });
-    await stopWorker('SIGKILL');
+    await worker.stop('SIGKILL');
 
     const during = await backupRow(started.body.id);
     assert.equal(during.status, 'running');
     const objects = await readdir(join(targetDir, 'family')).catch(() => [] as string[]);
     assert.deepEqual(objects.filter((name) => name.endsWith('.age')), [], `only temporary objects after the kill: ${objects.join(', ')}`);
 
-    await startWorker();
+    worker.start();
     const settledBackup = await waitFor('the interrupted backup to settle', async () => {
       const row = await backupRow(started.body.id);
       return row.status === 'running' ? undefined : row;
