@@ -47,8 +47,9 @@ export class BackupTargetsService {
     const row = await this.find(id);
     const schedules = await this.prisma.backupSchedule.count({ where: { targetId: id } });
     const backups = await this.prisma.backup.count({ where: { targetId: id, status: { not: 'pruned' } } });
-    if (schedules || backups) {
-      throw new HearthError('backup_target/in_use', `${schedules} schedule(s) write to it and ${backups} backup(s) are stored on it; change the schedules and delete the backups first`);
+    const rollouts = await this.prisma.upgradeRollout.count({ where: { targetId: id, status: { in: ['running', 'waiting'] } } });
+    if (schedules || backups || rollouts) {
+      throw new HearthError('backup_target/in_use', `${schedules} schedule(s) and ${rollouts} unfinished upgrade rollout(s) write to it and ${backups} backup(s) are stored on it; change the schedules, wait for the rollouts and delete the backups first`);
     }
     await this.prisma.backup.deleteMany({ where: { targetId: id } });
     await this.prisma.backupTarget.delete({ where: { id } });

@@ -17,6 +17,6 @@ import { RestoreJobs } from './restore.jobs';
   imports: [InstancesModule],
   controllers: [BackupRecipientsController, BackupTargetsController, BackupSchedulesController, BackupsController],
   providers: [BackupRecipientsService, BackupTargetsService, BackupSchedulesService, BackupsService, RestoreIdentities, BackupJobs, RestoreJobs],
-  exports: [BackupsService, BackupJobs],
+  exports: [BackupsService, BackupJobs, BackupTargetsService, BackupRecipientsService],
 })
 export class BackupsModule {}

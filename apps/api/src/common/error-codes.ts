@@ -94,6 +94,7 @@ export const ERROR_CODES = {
   'backup_target/permission_denied': { status: 422, title: 'The backup target does not allow writing there' },
   'backup_target/failed': { status: 422, title: 'The backup target reported an error' },
   'backup_schedule/not_found': { status: 404, title: 'No such backup schedule' },
+  'rollout/not_found': { status: 404, title: 'No such upgrade rollout' },
   'backup_schedule/invalid_cron': { status: 400, title: 'The schedule is not a valid cron expression' },
   'restore/identity_invalid': { status: 400, title: 'This is not an age identity (AGE-SECRET-KEY-1...)' },
   'restore/identity_mismatch': { status: 422, title: 'None of the identities can decrypt this backup' },

@@ -64,7 +64,9 @@ export interface JobPayloads {
    * encrypted backup `backupId`, stop, local snapshot, switch, start, health gate, post-checks;
    * a failure after the stop puts the previous release and data back.
    */
-  'instance.upgrade': { instanceId: string; versionId: string; backupId: string };
+  'instance.upgrade': { instanceId: string; versionId: string; backupId: string; rolloutId?: string };
+  /** Moves an upgrade rollout on: settles the upgrade that ran, starts the next one (inside the window), or finishes. */
+  'upgrade.rollout': { rolloutId: string };
 }
 
 export type JobName = keyof JobPayloads;
@@ -98,6 +100,7 @@ const NAMES: Record<JobName, true> = {
   'retention.check': true,
   'console.retention': true,
   'instance.upgrade': true,
+  'upgrade.rollout': true,
 };
 export const JOB_NAMES = Object.keys(NAMES) as JobName[];
 

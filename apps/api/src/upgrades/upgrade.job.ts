@@ -19,6 +19,7 @@ import type { JobPayloads } from '../jobs/job-types';
 import { HealthScheduleService } from '../monitoring/health-schedule.service';
 import { InstanceEventsService } from '../monitoring/instance-events.service';
 import { SYSTEM_TREE, type ServerRelease, isSystemTree } from '../runtimes/packages/server-versions';
+import { RolloutsService } from './rollouts.service';
 import { ServerVersionsService } from './server-versions.service';
 
 const execFileAsync = promisify(execFile);
@@ -26,6 +27,8 @@ const STEPS = ['preflight', 'backup', 'stop', 'snapshot', 'switch', 'start', 'wa
 // From here on the server's data or release may have changed: a failure puts both back.
 const AFTER_STOP = new Set(STEPS.slice(STEPS.indexOf('stop')));
 const HEALTHY_TIMEOUT_MS = 120_000;
+// The job's run is recorded as finished just after the handler returns: the rollout looks a moment later.
+const ROLLOUT_TICK_DELAY_MS = 1_000;
 // The snapshot copies the server's state: it needs that much room, and some to spare.
 const SPACE_MARGIN = 1.2;
 
@@ -50,10 +53,20 @@ export class UpgradeJob {
     private readonly backups: BackupJobs,
     private readonly events: InstanceEventsService,
     private readonly healthSchedule: HealthScheduleService,
+    private readonly rollouts: RolloutsService,
   ) {}
 
   @JobHandler('instance.upgrade', STEPS)
-  async upgrade({ instanceId, versionId, backupId }: JobPayloads['instance.upgrade'], context: JobContext): Promise<{ from: string; to: string }> {
+  async upgrade(payload: JobPayloads['instance.upgrade'], context: JobContext): Promise<{ from: string; to: string }> {
+    try {
+      return await this.run(payload, context);
+    } finally {
+      // Its rollout moves on (the job's own record is final by the time the tick reads it: the tick waits for it).
+      if (payload.rolloutId) await this.rollouts.tick(payload.rolloutId, new Date(Date.now() + ROLLOUT_TICK_DELAY_MS));
+    }
+  }
+
+  private async run({ instanceId, versionId, backupId }: JobPayloads['instance.upgrade'], context: JobContext): Promise<{ from: string; to: string }> {
     const work = join(this.config.instancesDir, `.upgrade-${context.runId}`);
     let current = '';
     const step = <T>(name: string, run: () => Promise<T>) => {

@@ -18,7 +18,8 @@ export class UpgradesService {
     private readonly events: InstanceEventsService,
   ) {}
 
-  async upgrade(instanceId: string, request: UpgradeRequest, requester: Requester): Promise<{ id: string; jobId: string; backupId: string }> {
+  /** `rolloutId`: the rollout this upgrade is part of, which moves on when it ends. */
+  async upgrade(instanceId: string, request: UpgradeRequest, requester: Requester, rolloutId?: string): Promise<{ id: string; jobId: string; backupId: string }> {
     const row = await this.versions.find(instanceId);
     const versions = await this.versions.versionsOf(row);
     const target = versions.find((v) => v.id === request.versionId);
@@ -29,7 +30,7 @@ export class UpgradesService {
     if (row.status !== 'running') throw new HearthError('homeserver/unavailable', `${row.name} is ${row.status}: Hearth upgrades a server that runs, after backing it up`);
     const backup = await this.backups.record({ instanceId, targetId: request.targetId, recipientIds: request.recipientIds, trigger: 'pre-upgrade', createdById: requester.operatorId });
     try {
-      const jobId = await this.instances.enqueueUpgrade({ instanceId, versionId: target.id, backupId: backup.id }, requester.operatorId);
+      const jobId = await this.instances.enqueueUpgrade({ instanceId, versionId: target.id, backupId: backup.id, ...(rolloutId ? { rolloutId } : {}) }, requester.operatorId);
       await this.prisma.backup.update({ where: { id: backup.id }, data: { jobRunId: jobId } });
       await this.events.record(instanceId, 'action', `Upgrade to ${target.version ?? target.id} requested by ${requester.email}`);
       return { id: instanceId, jobId, backupId: backup.id };

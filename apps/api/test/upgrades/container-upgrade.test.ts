@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Instance, InstanceVersions } from '@hearth/contracts';
+import type { Instance, InstanceVersions, UpgradeRollout } from '@hearth/contracts';
 import { goOnline } from '../instances/support';
 import { assertSucceeded, settled, startInstancesApp } from '../instances-api/support';
 import { assertAuditTrailComplete } from '../support/audit';
-import { type TestApp, bearer, useTestContext } from '../support/context';
+import { type TestApp, bearer, useTestContext, waitFor } from '../support/context';
 import { type TestPodman, podmanSkipReason, startPodmanService } from '../support/podman-service';
 import { rootfsSkipReason, testVersionStore } from '../support/synapse-rootfs';
 import { CONTAINER_LABELS } from '../../src/runtimes/container/container.runtime';
@@ -156,6 +156,69 @@ describe('the container runtime: Prosody upgrades with automatic rollback', { ti
     await alice.stop();
   });
 
+  test('a rollout upgrades instances one at a time, and halts at the first it cannot start or that fails and is undone', async () => {
+    const [r1, r2, r3] = [await provision('r1'), await provision('r2'), await provision('r3')];
+    const stop = await app.http().post(`/api/instances/${r2.id}/stop`).set(bearer(admin)).send({});
+    assert.equal((await settled(app, admin, stop.body.jobId)).status, 'succeeded');
+    const base = { kind: 'prosody', to: 'bookworm-backports', instanceIds: [r1.id, r2.id, r3.id], targetId, recipientIds: [recipientId] };
+    for (const window of [{ start: '25:00', end: '02:00' }, { start: '02:00', end: '02:00' }, { start: '01:00', end: '02:00', timezone: 'Mars/Olympus' }]) {
+      const refused = await app.http().post('/api/upgrade-rollouts').set(bearer(admin)).send({ ...base, window });
+      assert.equal(refused.status, 400, `${JSON.stringify(window)}: ${refused.text}`);
+    }
+    const nowhere = await app.http().post('/api/upgrade-rollouts').set(bearer(admin)).send({ ...base, to: 'trixie' });
+    assert.equal(nowhere.status, 400);
+    assert.match(nowhere.body.detail, /No prosody instance can move to trixie/);
+
+    const created = await app.http().post('/api/upgrade-rollouts').set(bearer(admin)).send({ ...base, window: utcWindow(-60, 60) });
+    assert.equal(created.status, 202, created.text);
+    const rollout = await waitFor('the rollout to end', async () => {
+      const body = (await app.http().get(`/api/upgrade-rollouts/${created.body.id}`).set(bearer(admin))).body as UpgradeRollout;
+      return ['running', 'waiting'].includes(body.status) ? undefined : body;
+    }, { timeoutMs: 300_000, intervalMs: 500 });
+    assert.equal(rollout.status, 'halted');
+    assert.deepEqual(rollout.instances.map((entry) => [entry.name, entry.status]), [['r1', 'upgraded'], ['r2', 'failed'], ['r3', 'pending']]);
+    assert.match(rollout.statusReason ?? '', /Stopped at r2: .*stopped/);
+    const version = async (instance: Instance) => ((await app.http().get(`/api/instances/${instance.id}`).set(bearer(admin))).body as Instance).version ?? '';
+    assert.match(await version(r1), /^13\./);
+    assert.match(await version(r3), /^0\.12\./, 'left alone after the halt');
+    const job = (await app.http().get(`/api/jobs/${rollout.instances[0]!.jobId}`).set(bearer(admin))).body;
+    assert.equal(job.type, 'instance.upgrade');
+
+    // An upgrade that fails and is undone halts a rollout the same way: to the broken image of the test before.
+    const r4 = await provision('r4');
+    const broken = await app.http().post('/api/upgrade-rollouts').set(bearer(admin)).send({ ...base, to: 'broken', instanceIds: [r3.id, r4.id] });
+    assert.equal(broken.status, 202, broken.text);
+    const halted = await waitFor('the broken rollout to end', async () => {
+      const body = (await app.http().get(`/api/upgrade-rollouts/${broken.body.id}`).set(bearer(admin))).body as UpgradeRollout;
+      return ['running', 'waiting'].includes(body.status) ? undefined : body;
+    }, { timeoutMs: 300_000, intervalMs: 500 });
+    assert.deepEqual(halted.instances.map((entry) => [entry.name, entry.status]), [['r3', 'failed'], ['r4', 'pending']]);
+    assert.match(halted.instances[0]!.detail ?? '', /previous version and its data are back/);
+    assert.match(await version(r3), /^0\.12\./);
+    assert.equal(((await app.http().get(`/api/instances/${r3.id}`).set(bearer(admin))).body as Instance).status, 'running');
+  });
+
+  test('outside its maintenance window a rollout waits, and can be cancelled before it starts anything', async () => {
+    const r3 = (await app.prisma.instance.findFirst({ where: { name: 'r3' } }))!;
+    const created = await app.http().post('/api/upgrade-rollouts').set(bearer(admin)).send({ kind: 'prosody', to: 'bookworm-backports', instanceIds: [r3.id], targetId, recipientIds: [recipientId], window: utcWindow(120, 180) });
+    assert.equal(created.status, 202, created.text);
+    const waiting = await waitFor('the rollout to wait for its window', async () => {
+      const body = (await app.http().get(`/api/upgrade-rollouts/${created.body.id}`).set(bearer(admin))).body as UpgradeRollout;
+      return body.status === 'waiting' ? body : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 200 });
+    const opens = Date.parse(waiting.nextWindowAt!) - Date.now();
+    assert.ok(opens > 115 * 60_000 && opens <= 120 * 60_000, `opens in ${opens} ms`);
+    assert.match(waiting.statusReason ?? '', /Waiting for the maintenance window/);
+    assert.equal(await app.prisma.jobRun.count({ where: { type: 'instance.upgrade', targetId: r3.id, createdAt: { gte: new Date(waiting.createdAt) } } }), 0, 'nothing started');
+    const cancelled = await app.http().post(`/api/upgrade-rollouts/${created.body.id}/cancel`).set(bearer(admin)).send({});
+    assert.equal(cancelled.status, 200, cancelled.text);
+    assert.equal(cancelled.body.status, 'cancelled');
+    assert.equal((await app.http().post(`/api/upgrade-rollouts/${created.body.id}/cancel`).set(bearer(admin)).send({})).status, 400);
+    const listed = (await app.http().get('/api/upgrade-rollouts').set(bearer(admin))).body as { data: UpgradeRollout[] };
+    assert.deepEqual(listed.data.map((entry) => entry.status), ['cancelled', 'halted', 'halted']);
+    assert.equal((await app.http().get(`/api/upgrade-rollouts/${randomUUID()}`).set(bearer(admin))).body.code, 'rollout/not_found');
+  });
+
   test('destroying an instance removes its container', async () => {
     const instance = (await app.prisma.instance.findFirst({ where: { name: 'team' } }))!;
     const gone = await app.http().delete(`/api/instances/${instance.id}?confirm=team`).set(bearer(admin));
@@ -168,3 +231,9 @@ describe('the container runtime: Prosody upgrades with automatic rollback', { ti
     await assertAuditTrailComplete(app, context);
   });
 });
+
+/** A window of today in UTC, from `from` to `to` minutes from now. */
+function utcWindow(from: number, to: number) {
+  const at = (minutes: number) => new Date(Date.now() + minutes * 60_000).toISOString().slice(11, 16);
+  return { start: at(from), end: at(to), timezone: 'UTC' };
+}
