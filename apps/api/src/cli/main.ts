@@ -11,7 +11,9 @@ import { HearthError } from '../common/hearth-error';
 import { createLogger } from '../logger';
 import { RootfsError } from '../runtimes/rootfs/debian-rootfs';
 import { runOperatorCreate, runResetPassword, runTokenCreate } from './commands';
+import { IMAGES, runImagesBuild, runImagesList } from './images';
 import { INSTALLABLE, runVersionsInstall, runVersionsList } from './versions';
+import { ServerImageError } from '../runtimes/container/server-images';
 
 function role(value: string): Role {
   if (!(ROLES as readonly string[]).includes(value)) throw new InvalidArgumentError(`must be one of ${ROLES.join(', ')}`);
@@ -86,8 +88,23 @@ versions
   .description('List what is installed: software, Debian suite, package versions, build date, size')
   .action(() => runVersionsList(loadConfig()));
 
+// Images go to the container engine (HEARTH_CONTAINER_SOCKET), built from the version store.
+const images = program.command('images').description("Container images of the chat servers, built from Debian's packages into the container engine (no database needed)");
+
+images
+  .command('build')
+  .description('Build the server\'s images (a Debian tree in the version store, imported into the engine), or find them built; needs root')
+  .addArgument(new Argument('<server>', 'which server').choices(Object.keys(IMAGES)))
+  .option('--tag <tag>', 'only this tag, e.g. bookworm-backports')
+  .action((server: string, options: { tag?: string }) => runImagesBuild(loadConfig(), server, options));
+
+images
+  .command('list')
+  .description("List the engine's images of Hearth's servers: name, server version, the tree it came from")
+  .action(() => runImagesList(loadConfig()));
+
 program.parseAsync().catch((error: unknown) => {
-  const known = error instanceof HearthError || error instanceof ConfigError || error instanceof PreflightError || error instanceof RootfsError;
+  const known = error instanceof HearthError || error instanceof ConfigError || error instanceof PreflightError || error instanceof RootfsError || error instanceof ServerImageError;
   process.stderr.write(`hearth: ${known ? (error as Error).message : ((error as Error).stack ?? String(error))}\n`);
   process.exit(1);
 });

@@ -55,7 +55,7 @@ export async function runVersionsList(config: HearthConfig): Promise<void> {
 }
 
 /** One line per whole percent (or new phase): a build reports hundreds of steps, a log wants fewer. */
-function progressLines(): (progress: { readonly phase: string; readonly percent: number; readonly message?: string }) => void {
+export function progressLines(): (progress: { readonly phase: string; readonly percent: number; readonly message?: string }) => void {
   let last = '';
   return ({ phase, percent, message }) => {
     const key = `${percent} ${phase}`;

@@ -10,6 +10,7 @@ import { type EnsuredServerImage, LABELS, type ServerImageSpec, ServerImages, im
 import { DebianRootfs } from '../../src/runtimes/rootfs/debian-rootfs';
 import { podmanSkipReason, startPodmanService, type TestPodman } from '../support/podman-service';
 import { rootfsSkipReason, testVersionStore } from '../support/synapse-rootfs';
+import { CLI, runNode } from '../cli/run-node';
 
 // Hearth's Prosody images, built from the shared test version store (two bookworm trees, ~30 s
 // each when cold) and imported into a real Podman service whose image storage is kept between
@@ -209,5 +210,20 @@ describe('Hearth-built Prosody images', { skip, timeout: 15 * 60_000 }, () => {
     const nowhere = new ServerImages({ engine: connectEngine(join(tmpdir(), 'hearth-no-engine.sock')), rootfs });
     await assert.rejects(nowhere.find(PROSODY_BOOKWORM_IMAGE), { code: 'image/engine_unreachable' });
     await assert.rejects(nowhere.list('prosody'), { code: 'image/engine_unreachable' });
+  });
+
+  test('hearth images: build finds what is built, list shows it; needs no database', async () => {
+    const hearth = (args: string[], socket = podman.socketPath) => runNode(CLI, args, { HEARTH_VERSION_STORE: testVersionStore(), HEARTH_CONTAINER_SOCKET: socket });
+    const built = await hearth(['images', 'build', 'prosody', '--tag', 'bookworm']);
+    assert.equal(built.code, 0, built.stderr);
+    assert.match(built.stdout, /Already there: \S*hearth\/prosody:bookworm  prosody 0\.12\.\d+ /);
+    const listed = await hearth(['images', 'list']);
+    assert.match(listed.stdout, /hearth\/prosody:bookworm-backports  prosody 13\./);
+    const unknown = await hearth(['images', 'build', 'prosody', '--tag', 'trixie']);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /no prosody image tagged trixie; it builds hearth\/prosody:bookworm, hearth\/prosody:bookworm-backports/);
+    const noEngine = await hearth(['images', 'list'], join(tmpdir(), 'hearth-no-engine.sock'));
+    assert.equal(noEngine.code, 1);
+    assert.match(noEngine.stderr, /does not answer/);
   });
 });
