@@ -31,3 +31,13 @@ export const Uuid = z.string().uuid();
 /** Path parameters of routes addressed by id (`/things/:id`). */
 export const IdParams = z.object({ id: Uuid });
 export const IsoDate = z.iso.datetime({ offset: true });
+
+/** Whether `zone` is an IANA time zone this JavaScript runtime knows (the API's and the browser's alike). */
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Uuid } from './common.js';
+import { Uuid, isTimeZone } from './common.js';
 import { Reason } from './instance-users.js';
 
 /** One version of a server: the host's package, a tree in Hearth's version store, or one it can install. */
@@ -48,7 +48,7 @@ export const MaintenanceWindow = z
   .object({
     start: TimeOfDay,
     end: TimeOfDay,
-    timezone: z.string().trim().min(1).max(64).default('UTC'),
+    timezone: z.string().trim().min(1).max(64).refine(isTimeZone, 'must be a time zone such as Europe/Berlin or UTC').default('UTC'),
     days: z.array(z.number().int().min(0).max(6)).min(1).max(7).optional(),
   })
   .strict()
@@ -89,6 +89,9 @@ export const UpgradeRollout = z.object({
   kind: z.string(),
   to: z.string(),
   window: MaintenanceWindow.nullable(),
+  /** Where each upgrade's backup goes (null once that target was deleted), encrypted to these keys. */
+  targetId: z.string().nullable(),
+  recipientIds: z.array(z.string()),
   /** running: an upgrade runs or is about to; waiting: for the window to open (nextWindowAt). */
   status: z.enum(['running', 'waiting', 'succeeded', 'halted', 'cancelled']),
   statusReason: z.string().nullable(),

@@ -18,16 +18,6 @@ const MINUTE_MS = 60_000;
 // A window opens at least once a week; looking a little further covers DST shifts.
 const SEARCH_MINUTES = 8 * 24 * 60;
 
-/** Whether `zone` is a time zone this runtime knows. */
-export function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export function insideWindow(window: MaintenanceWindow, at: Date): boolean {
   const { weekday, minutes } = localTime(window.timezone, at);
   const start = toMinutes(window.start);

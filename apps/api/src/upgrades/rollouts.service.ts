@@ -8,7 +8,7 @@ import { Prisma, type UpgradeRollout as RolloutRow } from '../generated/prisma/c
 import type { Requester } from '../instances/instances.service';
 import { JobQueue } from '../jobs/job-queue';
 import { errorMessage } from '../jobs/job-context';
-import { type MaintenanceWindow, describeWindow, isTimeZone, nextOpening } from './maintenance-window';
+import { type MaintenanceWindow, describeWindow, nextOpening } from './maintenance-window';
 import { ServerVersionsService, currentId } from './server-versions.service';
 import { UpgradesService } from './upgrades.service';
 
@@ -35,7 +35,6 @@ export class RolloutsService {
   ) {}
 
   async create(input: CreateUpgradeRollout, requester: Requester): Promise<UpgradeRollout> {
-    if (input.window && !isTimeZone(input.window.timezone)) throw new HearthError('request/invalid', `Unknown time zone ${input.window.timezone}`);
     await this.targets.find(input.targetId);
     await this.recipients.keys(input.recipientIds);
     const rows = await this.prisma.instance.findMany({
@@ -65,8 +64,9 @@ export class RolloutsService {
         createdById: requester.operatorId,
       },
     });
-    await this.tick(row.id);
-    return view(row);
+    // The first step now, so the answer says what happens: upgrading the first server, or waiting for the window.
+    await this.advance(row.id);
+    return this.get(row.id);
   }
 
   async list(): Promise<UpgradeRollout[]> {
@@ -175,6 +175,8 @@ function view(row: RolloutRow): UpgradeRollout {
     kind: row.kind,
     to: row.to,
     window: (row.window as UpgradeRollout['window']) ?? null,
+    targetId: row.targetId,
+    recipientIds: row.recipientIds,
     status: row.status,
     statusReason: row.statusReason,
     nextWindowAt: row.nextWindowAt?.toISOString() ?? null,

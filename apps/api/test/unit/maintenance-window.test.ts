@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { describeWindow, insideWindow, isTimeZone, nextOpening } from '../../src/upgrades/maintenance-window';
+import { isTimeZone } from '@hearth/contracts';
+import { describeWindow, insideWindow, nextOpening } from '../../src/upgrades/maintenance-window';
 
 const berlinNight = { start: '22:00', end: '02:00', timezone: 'Europe/Berlin' };
 
