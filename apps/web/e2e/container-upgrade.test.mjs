@@ -2,8 +2,10 @@
 // service): the owner creates a Prosody server in a container with the wizard, follows its set-up
 // (the first step builds or finds the server's image), then upgrades it from the bookworm image
 // (Prosody 0.12) to the bookworm-backports one (Prosody 13) in its Version card, backed up first,
-// and destroys it from its page, which leaves no container behind. Images and the Debian trees
-// they are made of are kept in the shared test stores, so only the first run builds them.
+// starts a rollout back to bookworm in a maintenance window that is closed now and cancels it while
+// it waits, and destroys the server from its page, which leaves no container behind. Images and
+// the Debian trees they are made of are kept in the shared test stores, so only the first run
+// builds them.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { chmod, readFile } from 'node:fs/promises';
@@ -209,6 +211,77 @@ test('an admin upgrades it to the bookworm-backports image (Prosody 13) in its V
   const live = containers.filter((container) => container.State === 'running');
   assert.equal(live.length, 1, JSON.stringify(containers));
   assert.match(live[0].Image, new RegExp(`${BACKPORTS}$`), 'the container runs the backports image');
+
+  assertNoPageProblems(page);
+});
+
+test('a rollout back to bookworm in a maintenance window that is closed now waits for it, and is cancelled from its page', { skip, timeout: 30_000 }, async () => {
+  assert.ok(instance, 'the server was made');
+  const { page } = session;
+  const api = await ownerApi(hearth);
+  const { body: versions } = await api('GET', `/instances/${instance.id}/versions`);
+  const bookworm = versions.versions.find((version) => version.suite === 'bookworm');
+  assert.ok(bookworm && !bookworm.current && bookworm.version, JSON.stringify(versions));
+  // A window opening two hours from now (UTC, the browser's zone here) for an hour: closed now.
+  const hhmm = (ms) => new Date(Date.now() + ms).toISOString().slice(11, 16);
+  const start = hhmm(2 * 3_600_000);
+  const end = hhmm(3 * 3_600_000);
+
+  await page.getByRole('menuitem', { name: 'Rollouts' }).click();
+  await page.getByText('No rollout yet.').waitFor();
+  await page.getByRole('link', { name: 'New rollout' }).click();
+  const form = page.getByRole('form', { name: 'New rollout' });
+  // Prosody is the only program Hearth runs here: chosen already, with its one server ticked.
+  assert.equal(await form.getByRole('combobox', { name: 'Server program' }).innerText(), 'Prosody');
+  await form.getByRole('combobox', { name: 'Move to' }).click();
+  await page.getByRole('option', { name: `bookworm (${bookworm.version})`, exact: true }).click();
+  const plan = form.getByTestId(`rollout-plan-${server.name}`);
+  assert.equal(await plan.getByRole('checkbox', { name: server.name }).isChecked(), true);
+  await plan.getByText(`Moves from ${versions.current.version} to ${bookworm.version}.`).waitFor();
+  // The Version card's choice of backup target and keys: the only ones there are, chosen.
+  await form.getByRole('combobox', { name: 'Backup target' }).filter({ hasText: 'upgrade disk' }).waitFor();
+  assert.equal(await form.getByRole('checkbox', { name: /^Upgrade key/ }).isChecked(), true);
+  await form.getByRole('switch', { name: 'Only inside a maintenance window' }).check();
+  await form.getByLabel('Opens at').fill(start);
+  await form.getByLabel('Closes at').fill(end);
+  assert.equal(await form.getByRole('combobox', { name: 'Time zone' }).inputValue(), 'UTC', 'the browser’s own time zone');
+  await form.getByRole('button', { name: 'Start rollout' }).click();
+
+  // Its page: waiting for the window, which opens at its start, shown in the operator's time.
+  await page.waitForURL(/#\/upgrade-rollouts\/[^/]+\/show$/);
+  const id = /#\/upgrade-rollouts\/([^/]+)\/show$/.exec(page.url())[1];
+  const main = page.getByRole('main');
+  await main.getByTestId('rollout-status').filter({ hasText: 'Waiting' }).waitFor();
+  const { body: waiting } = await api('GET', `/upgrade-rollouts/${id}`);
+  assert.equal(waiting.status, 'waiting', JSON.stringify(waiting));
+  assert.deepEqual(waiting.window, { start, end, timezone: 'UTC' });
+  assert.equal(waiting.nextWindowAt.slice(11, 16), start, JSON.stringify(waiting));
+  const opens = new Date(waiting.nextWindowAt).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
+  await main.getByTestId('rollout-next-window').getByText(`${opens} (your time, UTC)`).waitFor();
+  await main.getByText(`${start}–${end} UTC`, { exact: true }).waitFor();
+  await main.getByText('0 of 1 upgraded', { exact: true }).waitFor();
+  const row = main.getByTestId(`rollout-server-${server.name}`);
+  await row.getByTestId('rollout-server-status').filter({ hasText: 'To do' }).waitFor();
+  // As one finds it coming back later: read afresh, without the notification of its creation.
+  await page.reload();
+  await main.getByTestId('rollout-next-window').getByText(`${opens} (your time, UTC)`).waitFor();
+  await screenshot(page, 'upgrade-rollout');
+
+  // Cancelled from its page: no upgrade starts, the server stays on Prosody 13.
+  await main.getByRole('button', { name: 'Cancel rollout' }).click();
+  const dialog = page.getByRole('dialog', { name: `Cancel the rollout Prosody to bookworm?` });
+  await dialog.getByRole('button', { name: 'Cancel rollout' }).click();
+  await main.getByTestId('rollout-status').filter({ hasText: 'Cancelled' }).waitFor();
+  await main.getByTestId('rollout-reason').filter({ hasText: 'Cancelled by an operator' }).waitFor();
+  assert.equal(await main.getByRole('button', { name: 'Cancel rollout' }).count(), 0);
+  const { body: cancelled } = await api('GET', `/upgrade-rollouts/${id}`);
+  assert.equal(cancelled.status, 'cancelled', JSON.stringify(cancelled));
+  assert.deepEqual(
+    cancelled.instances.map(({ name, status, jobId }) => ({ name, status, jobId })),
+    [{ name: server.name, status: 'pending', jobId: null }],
+  );
+  const { body: still } = await api('GET', `/instances/${instance.id}`);
+  assert.match(still.version ?? '', /^13\./, JSON.stringify(still));
 
   assertNoPageProblems(page);
 });

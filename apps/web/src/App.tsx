@@ -17,6 +17,7 @@ import { LoginPage } from './login/LoginPage';
 import operators from './operators';
 import retentionPolicies from './privacy';
 import tokens from './tokens';
+import upgradeRollouts from './upgrades';
 
 const Dashboard = lazy(() => import('./dashboard/Dashboard'));
 const AccountPage = lazy(() => import('./account/AccountPage'));
@@ -55,6 +56,8 @@ export function App() {
         <Route path=":id/rooms" element={<InstanceRooms />} />
         <Route path=":id/rooms/:roomId" element={<RoomShow />} />
       </Resource>
+      {/* Beside the chat servers: every server of a kind moved to one version, one at a time. */}
+      <Resource name="upgrade-rollouts" {...upgradeRollouts} />
       <Resource name="reports" list={ReportList} icon={FlagIcon}>
         <Route path=":instanceId/:reportId" element={<ReportShow />} />
       </Resource>

@@ -17,6 +17,7 @@ const RESOURCE_PERMISSIONS = {
   'backup-targets': { read: 'backups.read', write: 'backups.manage' },
   'backup-recipients': { read: 'backups.read', write: 'backups.manage' },
   'retention-policies': { read: 'instances.read', write: 'instances.manage' },
+  'upgrade-rollouts': { read: 'instances.read', write: 'instances.manage' },
 } as const satisfies Record<ResourceName, { read: Permission; write: Permission | null }>;
 
 const READ_ACTIONS = new Set(['list', 'show', 'export']);

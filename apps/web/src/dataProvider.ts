@@ -69,6 +69,8 @@ const RESOURCES = {
   'backup-recipients': { path: '/backup-recipients' },
   // Read and changed by their own pages (the API answers them all at once, and saving answers the jobs it started).
   'retention-policies': { path: '/retention-policies' },
+  // Read and started by their own pages (the API answers the latest 100 at once).
+  'upgrade-rollouts': { path: '/upgrade-rollouts' },
   'alert-channels': {
     path: '/alert-channels',
     creatable: ['name', 'kind', 'url', 'secret', 'enabled'],

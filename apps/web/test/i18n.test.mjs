@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { AuditEvent, AuditResult, JobStatus, ROLES, RuntimeKind, StepStatus } from '@hearth/contracts';
+import { AuditEvent, AuditResult, JobStatus, ROLES, RolloutInstance, RuntimeKind, StepStatus, UpgradeRollout } from '@hearth/contracts';
 import { runnerImport } from 'vite';
 
 const SRC = fileURLToPath(new URL('../src/', import.meta.url));
@@ -60,6 +60,9 @@ test('every value of a contract enum the console displays has a label', () => {
     ...AuditEvent.shape.actorKind.options.map((kind) => `hearth.audit.actor_kind.${kind}`),
     // The instance page's "Where it runs".
     ...RuntimeKind.options.map((runtime) => `hearth.instances.runtime.${runtime}`),
+    // Upgrade rollouts, and each of their servers.
+    ...UpgradeRollout.shape.status.options.map((status) => `hearth.rollouts.status.${status}`),
+    ...RolloutInstance.shape.status.options.map((status) => `hearth.rollouts.server_status.${status}`),
   ];
   assert.deepEqual(missing(keys), []);
 });

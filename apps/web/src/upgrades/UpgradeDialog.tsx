@@ -6,6 +6,7 @@ import { RecipientChoice } from '../backups/instance/RecipientChoice';
 import { TargetChoice } from '../backups/instance/TargetChoice';
 import { FormDialog } from '../common/FormDialog';
 import { useFormRequest } from '../common/useRequest';
+import { onlyOne } from './upgradeBackup';
 import { upgradesApi } from './upgradesApi';
 import { MOVE_TEXT, type MoveKind, planText } from './versionText';
 
@@ -20,9 +21,6 @@ interface UpgradeDialogProps {
   onClose: () => void;
   onStarted: (jobId: string) => void;
 }
-
-/** The only one there is is the likely choice; among several the operator picks. */
-const onlyOne = <T extends { id: string }>(items: T[]) => (items.length === 1 ? [items[0].id] : []);
 
 /** Moves the instance to another version: where its backup goes first, the keys it is encrypted to, a reason, and what happens. */
 export function UpgradeDialog({ instance, version, kind, label, targets, recipients, onClose, onStarted }: UpgradeDialogProps) {

@@ -3,14 +3,15 @@ import UpgradeIcon from '@mui/icons-material/Upgrade';
 import { Alert, Box, Button, Chip, Stack, Typography } from '@mui/material';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Instance, InstanceVersions, Job, ServerVersion } from '@hearth/contracts';
-import { Link, useRefresh, useTranslate } from 'react-admin';
+import { useRefresh, useTranslate } from 'react-admin';
 import { useCan } from '../access';
 import { PROGRAM } from '../accounts/accountSupport';
-import { backupKeys, backupsApi } from '../backups/backupsApi';
+import { backupKeys } from '../backups/backupsApi';
 import { Section } from '../common/Section';
 import { JobFollower } from '../jobs/JobFollower';
 import { Loaded } from '../moderation/Loaded';
 import { UpgradeDialog } from './UpgradeDialog';
+import { UpgradeBackupSetup, useUpgradeBackup } from './upgradeBackup';
 import { isUnsupported, upgradesApi, upgradesKeys } from './upgradesApi';
 import { MOVE_TEXT, moveKind, originText, stateLook, versionLabel, type MoveKind } from './versionText';
 
@@ -105,12 +106,8 @@ function Versions({ instance, versions, busy, onStarted }: VersionsProps) {
   const mayManage = useCan('instances.manage');
   const mayBackUp = useCan('backups.read');
   const manages = mayManage && mayBackUp;
-  const targets = useQuery({ queryKey: backupKeys.targets(), queryFn: ({ signal }) => backupsApi.targets(signal), enabled: manages });
-  const recipients = useQuery({ queryKey: backupKeys.recipients(), queryFn: ({ signal }) => backupsApi.recipients(signal), enabled: manages });
+  const { targets: targetList, recipients: recipientList, loaded, ready } = useUpgradeBackup(manages);
   const [move, setMove] = useState<Move>();
-  const targetList = targets.data?.data ?? [];
-  const recipientList = recipients.data?.data ?? [];
-  const ready = targets.isSuccess && recipients.isSuccess && targetList.length > 0 && recipientList.length > 0;
   const running = instance.status === 'running';
   const currentEntry = versions.versions.find((version) => version.current);
   const current = versions.current.version ?? currentEntry?.version ?? null;
@@ -134,14 +131,7 @@ function Versions({ instance, versions, busy, onStarted }: VersionsProps) {
           {translate('hearth.versions.not_running', { name: instance.name })}
         </Alert>
       )}
-      {manages && others.length > 0 && targets.isSuccess && recipients.isSuccess && !ready && (
-        <Alert severity="info" role="note">
-          {translate('hearth.versions.setup')}{' '}
-          {targetList.length === 0 && <Link to="/backup-targets">{translate('hearth.backups.card.setup_target')}</Link>}
-          {targetList.length === 0 && recipientList.length === 0 && ' · '}
-          {recipientList.length === 0 && <Link to="/backup-recipients">{translate('hearth.backups.card.setup_key')}</Link>}
-        </Alert>
-      )}
+      {manages && others.length > 0 && loaded && !ready && <UpgradeBackupSetup targets={targetList} recipients={recipientList} />}
       {move && (
         <UpgradeDialog
           instance={instance}
