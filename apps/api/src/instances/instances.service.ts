@@ -21,7 +21,7 @@ import { InstanceEventsService } from '../monitoring/instance-events.service';
 import { type PortRequest, allocatePorts, canBind } from '../runtimes/ports';
 import { MAX_INSTANCE_UID } from '../runtimes/process/run-as';
 import { RuntimeError } from '../runtimes/runtime';
-import { engineVersion } from '../runtimes/container/engine';
+import { enginePing } from '../runtimes/container/engine';
 import { repositoryTag } from '../runtimes/container/server-images';
 import type { ImageRelease } from '../runtimes/packages/server-versions';
 import { asApiCall } from './driver-errors';
@@ -323,7 +323,7 @@ export class InstancesService {
   private async containerDriver(driver: Driver): Promise<{ driver: Driver; version: string | null; release: ImageRelease }> {
     const image = driver.images?.[0];
     if (!image) throw new HearthError('instance/runtime_unsupported', `Hearth has no container image of ${driver.displayName} yet; use the process runtime`);
-    const engine = await engineVersion(this.host.engine());
+    const engine = await enginePing(this.host.engine());
     if (!engine.ok) throw new HearthError('instance/runtime_unsupported', `The container engine at ${this.config.containerSocket} does not answer: ${engine.reason}`);
     const found = await this.host.images().find(image);
     // Not built yet: the version is unknown until the install step has built it.
