@@ -126,10 +126,18 @@ describe('Prosody 0.12 account operations', () => {
         const query = ['prosody', 'prosodyarchive']
           .map((table) => `SELECT DISTINCT '${table}/' || store FROM ${table} WHERE host = '${DOMAIN}' AND user = '${username}'`)
           .join(' UNION ');
-        // Prosody writes meanwhile: wait for its locks rather than fail.
+        // Prosody writes meanwhile: wait for its locks rather than fail. A read-only reader can
+        // still be refused at once ("database is locked") while a write is being committed: ask again.
         const database = join(context.spec.dir, PROSODY_PATHS.data, 'prosody.sqlite');
-        const { stdout } = await execFileAsync('sqlite3', ['-readonly', '-cmd', '.timeout 5000', database, query]);
-        return stdout.split('\n').filter(Boolean).sort();
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const { stdout } = await execFileAsync('sqlite3', ['-readonly', '-cmd', '.timeout 5000', database, query]);
+            return stdout.split('\n').filter(Boolean).sort();
+          } catch (error) {
+            if (attempt >= 5 || !/database is locked/.test((error as Error).message)) throw error;
+            await new Promise((done) => setTimeout(done, 200));
+          }
+        }
       },
     },
     (instance) => {
