@@ -16,6 +16,7 @@ import { JobHandler } from '../jobs/job-handler.decorator';
 import type { JobPayloads } from '../jobs/job-types';
 import { HealthScheduleService } from '../monitoring/health-schedule.service';
 import { InstanceEventsService } from '../monitoring/instance-events.service';
+import type { ServerRelease } from '../runtimes/packages/server-versions';
 import { allocatePorts } from '../runtimes/ports';
 import { type BackupManifest, MANIFEST_PATH, SECRETS_PATH, parseManifest } from './archive/backup-manifest';
 import { extractFromTarget } from './backup-reader';
@@ -113,6 +114,9 @@ export class RestoreJobs {
     const backup = await this.loadBackup(backupId);
     const driver = this.host.driver(backup.kind);
     const work = join(this.config.instancesDir, `.drill-${context.runId}`);
+    // As its instance runs now (its runtime and version: an upgraded Prosody's data needs that Prosody), else the host's own program.
+    const source = backup.instanceId ? await this.prisma.instance.findUnique({ where: { id: backup.instanceId } }) : null;
+    const managed = source && source.runtime !== 'external' ? source : null;
     const spec: InstanceSpec = {
       id: `drill-${context.runId.slice(0, 8)}`,
       kind: backup.kind,
@@ -123,8 +127,9 @@ export class RestoreJobs {
       uid: this.config.instanceUser ? undefined : this.config.instanceUidBase - 1,
       ports: await allocatePorts(driver.portNames.map(({ name }) => ({ name, host: '127.0.0.1' })), { taken: await this.takenPorts(), range: this.config.portRange }),
       settings: {},
+      ...(managed?.release ? { release: managed.release as unknown as ServerRelease } : {}),
     };
-    const runtime = this.host.processRuntime;
+    const runtime = managed ? this.host.runtime(managed.runtime) : this.host.processRuntime;
     let secrets: InstanceSecrets = generateSecrets(driver);
     const instance = (): InstanceContext => ({ spec, runtime, secrets });
     let detail = '';
@@ -149,7 +154,8 @@ export class RestoreJobs {
         if (obtained) secrets = { ...secrets, ...obtained };
       });
       const accounts = (await context.step('check', () => this.countAccounts(driver, instance(), manifest)))!;
-      detail = `Restored into a scratch ${driver.displayName}: healthy, ${accounts} accounts as when backed up, ${manifest.files.length} files matching the manifest`;
+      const how = `${spec.release ? ` ${spec.release.version}` : ''}${runtime.kind === 'container' ? ' in a container' : ''}`;
+      detail = `Restored into a scratch ${driver.displayName}${how}: healthy, ${accounts} accounts as when backed up, ${manifest.files.length} files matching the manifest`;
       await this.prisma.backup.update({ where: { id: backupId }, data: { lastDrillAt: new Date(), lastDrillOk: true, lastDrillDetail: detail } });
       await context.step('clean-up', () => this.removeScratch(instance(), work));
       return { accounts, detail };

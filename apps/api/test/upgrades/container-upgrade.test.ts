@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Instance, InstanceVersions, UpgradeRollout } from '@hearth/contracts';
+import type { Backup, Instance, InstanceVersions, UpgradeRollout } from '@hearth/contracts';
 import { goOnline } from '../instances/support';
 import { assertSucceeded, settled, startInstancesApp } from '../instances-api/support';
 import { assertAuditTrailComplete } from '../support/audit';
@@ -114,6 +115,17 @@ describe('the container runtime: Prosody upgrades with automatic rollback', { ti
     } finally {
       await bob.stop();
     }
+
+    // A drill of the backup taken before the upgrade restores it as the instance runs now: Prosody 13, in a container.
+    const identity = readFileSync(join(context.dataDir, 'key.txt'), 'utf8');
+    const drill = await app.http().post(`/api/backups/${started.body.backupId}/drill`).set(bearer(admin)).send({ identity });
+    assert.equal(drill.status, 202, drill.text);
+    const drillJob = await settled(app, admin, drill.body.jobId, 120_000);
+    assert.equal(drillJob.status, 'succeeded', drillJob.error);
+    const drilled = (await app.http().get(`/api/backups/${started.body.backupId}`).set(bearer(admin))).body as Backup;
+    assert.match(drilled.lastDrillDetail ?? '', /^Restored into a scratch Prosody 13\.\S+ in a container: healthy, 2 accounts/);
+    const scratch = await podman.engine.listContainers({ all: true, filters: JSON.stringify({ name: ['hearth-drill-'] }) });
+    assert.deepEqual(scratch, [], 'the scratch container is removed');
 
     // Stop and start go through the engine too; the container is kept while stopped, for its logs.
     const stop = await app.http().post(`/api/instances/${instance.id}/stop`).set(bearer(admin)).send({});
