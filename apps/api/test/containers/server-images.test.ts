@@ -8,7 +8,7 @@ import { PROSODY_BACKPORTS_IMAGE, PROSODY_BOOKWORM_IMAGE } from '../../src/drive
 import { connectEngine } from '../../src/runtimes/container/engine';
 import { type EnsuredServerImage, LABELS, type ServerImageSpec, ServerImages, importedId, sameImageName } from '../../src/runtimes/container/server-images';
 import { DebianRootfs } from '../../src/runtimes/rootfs/debian-rootfs';
-import { podmanSkipReason, startPodmanService, type TestPodman } from '../support/podman-service';
+import { podmanSkipReason, startPodmanService, type TestEngine } from '../support/podman-service';
 import { rootfsSkipReason, testVersionStore } from '../support/synapse-rootfs';
 import { CLI, runNode } from '../cli/run-node';
 
@@ -60,7 +60,7 @@ test('image names as each engine reports them', () => {
 });
 
 describe('Hearth-built Prosody images', { skip, timeout: 15 * 60_000 }, () => {
-  let podman: TestPodman;
+  let podman: TestEngine;
   let engine: Docker;
   let images: ServerImages;
   let rootfs: DebianRootfs;

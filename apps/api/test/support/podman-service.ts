@@ -16,7 +16,8 @@ import { connectEngine } from '../../src/runtimes/container/engine';
 export const podmanSkipReason: string | false =
   process.getuid?.() !== 0 ? 'needs root (rootful Podman)' : !existsSync('/usr/bin/podman') ? 'needs podman (apt-get install podman runc)' : false;
 
-export interface TestPodman {
+/** A container engine a test started: its API client, its socket, and how to stop it. */
+export interface TestEngine {
   readonly engine: Docker;
   readonly socketPath: string;
   stop(): Promise<void>;
@@ -26,7 +27,7 @@ const STORAGE_ROOT = process.env.HEARTH_TEST_PODMAN_STORE ?? '/var/cache/hearth-
 // The settings operators are given (docs/instances.md): the tests run what they document.
 const CONTAINERS_CONF = join(__dirname, '../../../../../deploy/podman/containers.conf');
 
-export async function startPodmanService(): Promise<TestPodman> {
+export async function startPodmanService(): Promise<TestEngine> {
   const graphroot = join(STORAGE_ROOT, 'storage');
   // runroot must stay the same for a given graphroot (Podman records both in its database).
   const runroot = join(STORAGE_ROOT, 'run');

@@ -9,22 +9,27 @@ import { goOnline } from '../instances/support';
 import { assertSucceeded, settled, startInstancesApp } from '../instances-api/support';
 import { assertAuditTrailComplete } from '../support/audit';
 import { type TestApp, bearer, useTestContext, waitFor } from '../support/context';
-import { type TestPodman, podmanSkipReason, startPodmanService } from '../support/podman-service';
+import { dockerSkipReason, startDockerEngine } from '../support/docker-engine';
+import { type TestEngine, podmanSkipReason, startPodmanService } from '../support/podman-service';
 import { rootfsSkipReason, testVersionStore } from '../support/synapse-rootfs';
 import { CONTAINER_LABELS } from '../../src/runtimes/container/container.runtime';
 
-// The container runtime end to end, on a real Podman service: a Prosody instance from Hearth's
-// bookworm image (0.12), upgraded to its bookworm-backports image (13) through the same plan as
-// on the process runtime; then an image whose server exits at start, which must be undone.
-// Images are built from the shared test version store's Debian trees and kept in the shared
-// Podman storage, so only a machine's first run builds them.
-const RANGE = '29400-29499';
+// The container runtime end to end, on Podman's compatible service and on Docker's own daemon
+// (the same requests must work with both): a Prosody instance from Hearth's bookworm image
+// (0.12), upgraded to its bookworm-backports image (13) through the same plan as on the process
+// runtime; an image whose server exits at start, which must be undone; rollouts. Images are
+// built from the shared test version store's Debian trees (Podman keeps them in the shared
+// storage; Docker imports them again each run).
+const ENGINES = [
+  { name: 'Podman', start: startPodmanService, skip: podmanSkipReason, range: '29400-29449' },
+  { name: 'Docker', start: startDockerEngine, skip: dockerSkipReason, range: '29450-29499' },
+];
 const STEPS = ['preflight', 'backup', 'stop', 'snapshot', 'switch', 'start', 'wait-healthy', 'post-check', 'clean-up'];
 const BRING_UP = ['install', 'write-config', 'prepare', 'start', 'wait-healthy', 'bootstrap', 'schedule-health'];
 
-describe('the container runtime: Prosody upgrades with automatic rollback', { timeout: 12 * 60_000, skip: podmanSkipReason || rootfsSkipReason }, () => {
+for (const { name: engineName, start, skip, range: RANGE } of ENGINES) describe(`the container runtime on ${engineName}: Prosody upgrades with automatic rollback`, { timeout: 12 * 60_000, skip: skip || rootfsSkipReason }, () => {
   const context = useTestContext();
-  let podman: TestPodman;
+  let service: TestEngine;
   let app: TestApp;
   let admin: string;
   let targetId: string;
@@ -46,11 +51,11 @@ describe('the container runtime: Prosody upgrades with automatic rollback', { ti
   const versions = async (instance: Instance) => (await app.http().get(`/api/instances/${instance.id}/versions`).set(bearer(admin))).body as InstanceVersions;
   const upgrade = (instance: Instance, versionId: string) =>
     app.http().post(`/api/instances/${instance.id}/upgrade`).set(bearer(admin)).send({ versionId, targetId, recipientIds: [recipientId] });
-  const containerOf = (instance: Instance) => podman.engine.getContainer(`hearth-${instance.id}`).inspect();
+  const containerOf = (instance: Instance) => service.engine.getContainer(`hearth-${instance.id}`).inspect();
 
   before(async () => {
-    podman = await startPodmanService();
-    app = await startInstancesApp(context, RANGE, { HEARTH_CONTAINER_SOCKET: podman.socketPath, HEARTH_VERSION_STORE: testVersionStore() });
+    service = await start();
+    app = await startInstancesApp(context, RANGE, { HEARTH_CONTAINER_SOCKET: service.socketPath, HEARTH_VERSION_STORE: testVersionStore() });
     admin = await app.sessionFor((await app.createOperator('admin')).id);
     const key = join(context.dataDir, 'key.txt');
     execFileSync('age-keygen', ['-o', key], { stdio: 'ignore' });
@@ -60,7 +65,7 @@ describe('the container runtime: Prosody upgrades with automatic rollback', { ti
   });
   // After the test context's own clean-up (registered first), which destroys the instances through the engine.
   after(async () => {
-    await podman?.stop();
+    await service?.stop();
   });
 
   test('the kind list offers Prosody in a container', async () => {
@@ -124,7 +129,7 @@ describe('the container runtime: Prosody upgrades with automatic rollback', { ti
     assert.equal(drillJob.status, 'succeeded', drillJob.error);
     const drilled = (await app.http().get(`/api/backups/${started.body.backupId}`).set(bearer(admin))).body as Backup;
     assert.match(drilled.lastDrillDetail ?? '', /^Restored into a scratch Prosody 13\.\S+ in a container: healthy, 2 accounts/);
-    const scratch = await podman.engine.listContainers({ all: true, filters: JSON.stringify({ name: ['hearth-drill-'] }) });
+    const scratch = await service.engine.listContainers({ all: true, filters: JSON.stringify({ name: ['hearth-drill-'] }) });
     assert.deepEqual(scratch, [], 'the scratch container is removed');
 
     // Stop and start go through the engine too; the container is kept while stopped, for its logs.
@@ -137,13 +142,13 @@ describe('the container runtime: Prosody upgrades with automatic rollback', { ti
   test('an image whose server exits at start is undone: the old image runs again on its data, and an alert says why', async () => {
     const instance = await provision('team');
     // hearth/prosody:broken: the bookworm-backports image with a prosody that exits at once.
-    const base = await podman.engine.getImage('hearth/prosody:bookworm-backports').inspect();
-    const scratch = await podman.engine.createContainer({ Image: base.Id, Entrypoint: ['/bin/true'], HostConfig: { NetworkMode: 'none' } });
+    const base = await service.engine.getImage('hearth/prosody:bookworm-backports').inspect();
+    const scratch = await service.engine.createContainer({ Image: base.Id, Entrypoint: ['/bin/true'], HostConfig: { NetworkMode: 'none' } });
     const tar = execFileSync('sh', ['-c', 'd=$(mktemp -d) && printf "#!/bin/sh\\necho broken build >&2\\nexit 1\\n" > $d/prosody && chmod 755 $d/prosody && tar -C $d -c prosody && rm -r $d']);
     await scratch.putArchive(tar, { path: '/usr/bin' });
     await scratch.commit({ repo: 'hearth/prosody', tag: 'broken', changes: ['LABEL org.hearth.version=13.0.99'] });
     await scratch.remove({ force: true });
-    context.onCleanup(() => podman.engine.getImage('hearth/prosody:broken').remove().then(() => undefined, () => undefined));
+    context.onCleanup(() => service.engine.getImage('hearth/prosody:broken').remove().then(() => undefined, () => undefined));
     const broken = (await versions(instance)).versions.find((v) => v.id === 'broken');
     assert.ok(broken, 'the broken image is listed');
     assert.equal(broken.version, '13.0.99');
@@ -235,7 +240,7 @@ describe('the container runtime: Prosody upgrades with automatic rollback', { ti
     const gone = await app.http().delete(`/api/instances/${instance.id}?confirm=team`).set(bearer(admin));
     assert.equal(gone.status, 202, gone.text);
     assert.equal((await settled(app, admin, gone.body.jobId)).status, 'succeeded');
-    await assert.rejects(podman.engine.getContainer(`hearth-${instance.id}`).inspect(), (error: { statusCode?: number }) => error.statusCode === 404);
+    await assert.rejects(service.engine.getContainer(`hearth-${instance.id}`).inspect(), (error: { statusCode?: number }) => error.statusCode === 404);
   });
 
   test('audit trail', async () => {

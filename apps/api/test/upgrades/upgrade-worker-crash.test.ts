@@ -9,7 +9,7 @@ import { goOnline } from '../instances/support';
 import { settled, startInstancesApp } from '../instances-api/support';
 import { type TestApp, bearer, useTestContext, waitFor } from '../support/context';
 import { workerProcess } from '../support/worker-process';
-import { type TestPodman, podmanSkipReason, startPodmanService } from '../support/podman-service';
+import { type TestEngine, podmanSkipReason, startPodmanService } from '../support/podman-service';
 import { rootfsSkipReason, testVersionStore } from '../support/synapse-rootfs';
 import { CONTAINER_LABELS } from '../../src/runtimes/container/container.runtime';
 
@@ -21,7 +21,7 @@ const RANGE = '29600-29699';
 
 describe('an upgrade whose worker dies', { timeout: 8 * 60_000, skip: podmanSkipReason || rootfsSkipReason }, () => {
   const context = useTestContext();
-  let podman: TestPodman;
+  let podman: TestEngine;
   let app: TestApp;
   let admin: string;
   const password = `pw-${randomBytes(9).toString('base64url')}`;
