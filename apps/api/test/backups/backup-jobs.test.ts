@@ -112,14 +112,16 @@ describe('backup jobs with a worker that dies', { timeout: 8 * 60_000 }, () => {
   });
 
   test('the schedule fired, verified its backups and pruned by its keep rules', async () => {
-    const scheduled = await waitFor('two scheduled backups', async () => {
+    // A backup is verified before its job prunes by the keep rules: wait for a moment after a prune.
+    const scheduled = await waitFor('two scheduled backups, the older pruned', async () => {
       const rows = await app.prisma.backup.findMany({ where: { scheduleId }, orderBy: { startedAt: 'asc' } });
-      return rows.filter((row) => row.status === 'verified' || row.status === 'pruned').length >= 2 ? rows : undefined;
-    }, { timeoutMs: 180_000, intervalMs: 1000 });
+      const count = (status: string) => rows.filter((row) => row.status === status).length;
+      return count('pruned') >= 1 && count('verified') === 1 ? rows : undefined;
+    }, { timeoutMs: 180_000, intervalMs: 500 });
+    // keepLast 1: only the newest stays.
     const verified = scheduled.filter((row) => row.status === 'verified');
-    assert.equal(verified.length, 1, 'keepLast 1: only the newest stays');
     const pruned = scheduled.filter((row) => row.status === 'pruned');
-    assert.ok(pruned.length >= 1);
+    assert.ok(verified[0]!.startedAt > pruned.at(-1)!.startedAt, 'the newest is the one kept');
     for (const row of pruned) await assert.rejects(readFile(join(targetDir, row.objectKey!)), /ENOENT/, 'a pruned backup is deleted from the target');
     await readFile(join(targetDir, verified[0]!.objectKey!));
     const schedule = (await app.http().get(`/api/backup-schedules/${scheduleId}`).set(bearer(admin))).body;
