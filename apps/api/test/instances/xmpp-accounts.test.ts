@@ -11,6 +11,7 @@ import { EjabberdDriver } from '../../src/drivers/ejabberd/ejabberd.driver';
 import { PROSODY_PATHS } from '../../src/drivers/prosody/prosody.config';
 import { ProsodyDriver } from '../../src/drivers/prosody/prosody.driver';
 import { type LoginOptions, goOnline, loginAndEcho, loginFails, provision, testServers, waitFor } from './support';
+import { retryLocked } from '../support/sqlite-read';
 
 // Account operations on real Prosody 0.12 and ejabberd 23.01 servers, checked with real XMPP
 // clients and by reading what the servers keep in storage.
@@ -126,18 +127,10 @@ describe('Prosody 0.12 account operations', () => {
         const query = ['prosody', 'prosodyarchive']
           .map((table) => `SELECT DISTINCT '${table}/' || store FROM ${table} WHERE host = '${DOMAIN}' AND user = '${username}'`)
           .join(' UNION ');
-        // Prosody writes meanwhile: wait for its locks rather than fail. A read-only reader can
-        // still be refused at once ("database is locked") while a write is being committed: ask again.
+        // Prosody writes meanwhile: wait for its locks rather than fail.
         const database = join(context.spec.dir, PROSODY_PATHS.data, 'prosody.sqlite');
-        for (let attempt = 1; ; attempt++) {
-          try {
-            const { stdout } = await execFileAsync('sqlite3', ['-readonly', '-cmd', '.timeout 5000', database, query]);
-            return stdout.split('\n').filter(Boolean).sort();
-          } catch (error) {
-            if (attempt >= 5 || !/database is locked/.test((error as Error).message)) throw error;
-            await new Promise((done) => setTimeout(done, 200));
-          }
-        }
+        const { stdout } = await retryLocked(() => execFileAsync('sqlite3', ['-readonly', '-cmd', '.timeout 5000', database, query]));
+        return stdout.split('\n').filter(Boolean).sort();
       },
     },
     (instance) => {

@@ -11,6 +11,7 @@ import { EjabberdDriver } from '../../src/drivers/ejabberd/ejabberd.driver';
 import { PROSODY_PATHS } from '../../src/drivers/prosody/prosody.config';
 import { ProsodyDriver } from '../../src/drivers/prosody/prosody.driver';
 import { type LoginOptions, type OnlineClient, goOnline, testServers, waitFor } from './support';
+import { retryLocked } from '../support/sqlite-read';
 
 // Server notices (announcements) on real Prosody 0.12 and ejabberd 23.01 servers, received by
 // real XMPP clients: at once when online, from offline storage at the next login otherwise.
@@ -103,7 +104,7 @@ describe('Prosody 0.12 server notices', () =>
     async offlineCount(context, username) {
       const database = join(context.spec.dir, PROSODY_PATHS.data, 'prosody.sqlite');
       const query = `SELECT COUNT(*) FROM prosodyarchive WHERE host = '${DOMAIN}' AND user = '${username}' AND store = 'offline'`;
-      const { stdout } = await execFileAsync('sqlite3', ['-readonly', '-cmd', '.timeout 5000', database, query]);
+      const { stdout } = await retryLocked(() => execFileAsync('sqlite3', ['-readonly', '-cmd', '.timeout 5000', database, query]));
       return Number(stdout.trim());
     },
   }));

@@ -8,6 +8,7 @@ import { PROSODY_DATABASE, PROSODY_PATHS, renderProsodyConfig } from '../../src/
 import { ProsodyDriver } from '../../src/drivers/prosody/prosody.driver';
 import { goOnline, testServers, waitFor } from '../instances/support';
 import { assertCoverage, differing, reconfigure, restartAsIs, xmppPolicy } from './support';
+import { retryLocked } from '../support/sqlite-read';
 
 // A retention policy on a real Prosody 0.12: rendered, applied with a restart the way the
 // reconfigure job does it, read back from the running server, and Hearth's purge checked in
@@ -67,11 +68,12 @@ describe('Prosody 0.12 retention', () => {
   const login = (username: string) => ({ port: instance.spec.ports.client, domain: DOMAIN, username, password: `${username}-password` });
 
   /** SQL on Prosody's database, as the instance's user (Prosody writes meanwhile: wait for its locks). */
-  const sql = async (query: string): Promise<Array<Record<string, unknown>>> => {
-    const result = await instance.runtime.exec(instance.spec, 'sqlite3', ['-json', '-cmd', '.timeout 5000', join(instance.spec.dir, PROSODY_DATABASE), query]);
-    assert.equal(result.code, 0, result.stderr);
-    return result.stdout.trim() ? (JSON.parse(result.stdout) as Array<Record<string, unknown>>) : [];
-  };
+  const sql = (query: string): Promise<Array<Record<string, unknown>>> =>
+    retryLocked(async () => {
+      const result = await instance.runtime.exec(instance.spec, 'sqlite3', ['-json', '-cmd', '.timeout 5000', join(instance.spec.dir, PROSODY_DATABASE), query]);
+      assert.equal(result.code, 0, result.stderr);
+      return result.stdout.trim() ? (JSON.parse(result.stdout) as Array<Record<string, unknown>>) : [];
+    });
   /** The archive and offline stores as Prosody keeps them: "store/user/body", sorted. */
   const stored = async (): Promise<string[]> => {
     const rows = await sql(`SELECT store, user, value FROM prosodyarchive WHERE host = '${DOMAIN}' AND store IN ('archive', 'offline')`);
