@@ -9,6 +9,7 @@ import type { Requester } from '../instances/instances.service';
 import { JobQueue } from '../jobs/job-queue';
 import { errorMessage } from '../jobs/job-context';
 import { type MaintenanceWindow, describeWindow, nextOpening } from './maintenance-window';
+import type { ServerVersion } from '../runtimes/packages/server-versions';
 import { ServerVersionsService, currentId } from './server-versions.service';
 import { UpgradesService } from './upgrades.service';
 
@@ -46,7 +47,7 @@ export class RolloutsService {
     const instances: RolloutInstance[] = [];
     for (const row of rows) {
       const versions = await this.versions.versionsOf(row).catch(() => []);
-      const target = versions.find((v) => (v.id === input.to || v.suite === input.to) && v.state !== 'unavailable');
+      const target = versionTo(versions, input.to);
       const skip = !target ? `it has no version ${input.to}` : target.id === currentId(row, versions) ? `it already runs ${target.version ?? target.id}` : null;
       instances.push({ instanceId: row.id, name: row.name, status: skip ? 'skipped' : 'pending', jobId: null, detail: skip });
     }
@@ -132,7 +133,7 @@ export class RolloutsService {
     try {
       const operator = row.createdById ? await this.prisma.operator.findUnique({ where: { id: row.createdById } }) : null;
       const versions = await this.versions.versionsOf(await this.versions.find(next.instanceId));
-      const target = versions.find((v) => (v.id === row.to || v.suite === row.to) && v.state !== 'unavailable');
+      const target = versionTo(versions, row.to);
       if (!target) throw new HearthError('request/invalid', `it no longer has a version ${row.to}`);
       if (!row.targetId) throw new HearthError('request/invalid', 'its backup target was deleted');
       const accepted = await this.upgrades.upgrade(
@@ -167,6 +168,11 @@ export class RolloutsService {
     if (!row) throw new HearthError('rollout/not_found');
     return row;
   }
+}
+
+/** The version a rollout's `to` names among an instance's own: by id or by Debian suite, one it can run. */
+function versionTo(versions: readonly ServerVersion[], to: string): ServerVersion | undefined {
+  return versions.find((v) => (v.id === to || v.suite === to) && v.state !== 'unavailable');
 }
 
 function view(row: RolloutRow): UpgradeRollout {
