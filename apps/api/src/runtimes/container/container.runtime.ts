@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
-import type { ProcessRuntime } from '../process/process.runtime';
+import { type ProcessRuntime, collect } from '../process/process.runtime';
 import {
   type ExecOptions,
   type ExecResult,
@@ -148,9 +148,10 @@ export class ContainerRuntime implements Runtime {
       AttachStderr: true,
     });
     const stream = await exec.start({ hijack: true, stdin: false });
-    const stdout = collect();
-    const stderr = collect();
-    this.engine.modem.demuxStream(stream, stdout.sink, stderr.sink);
+    const [stdoutSink, stderrSink] = [new PassThrough(), new PassThrough()];
+    const stdout = collect(stdoutSink);
+    const stderr = collect(stderrSink);
+    this.engine.modem.demuxStream(stream, stdoutSink, stderrSink);
     const finished = new Promise<void>((resolveEnd, rejectEnd) => {
       stream.once('end', resolveEnd);
       stream.once('close', resolveEnd);
@@ -287,16 +288,4 @@ function splitLines(text: string): string[] {
   const lines = text.split('\n');
   if (lines.at(-1) === '') lines.pop();
   return lines;
-}
-
-function collect() {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  const sink = new PassThrough();
-  sink.on('data', (chunk: Buffer) => {
-    if (size >= EXEC_OUTPUT_LIMIT) return;
-    chunks.push(chunk.subarray(0, EXEC_OUTPUT_LIMIT - size));
-    size += chunk.length;
-  });
-  return { sink, text: () => Buffer.concat(chunks).toString('utf8') };
 }

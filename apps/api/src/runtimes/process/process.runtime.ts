@@ -523,7 +523,8 @@ export async function tailLines(path: string, count: number): Promise<string[]> 
   }
 }
 
-function collect(stream: NodeJS.ReadableStream) {
+/** A command's output, kept up to EXEC_OUTPUT_LIMIT bytes (also the container runtime's exec). */
+export function collect(stream: NodeJS.ReadableStream) {
   const chunks: Buffer[] = [];
   let size = 0;
   stream.on('data', (chunk: Buffer) => {
